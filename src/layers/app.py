@@ -1,0 +1,138 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from layers import __version__
+from layers.content.jobs.router import router as jobs_router
+from layers.engine import runtime
+from layers.kit import db as kit_db
+from layers.kit.http import RequestContextMiddleware, install_error_handlers
+from layers.kit.media_router import router as media_router
+from layers.kit.settings import Settings, get_settings, set_settings
+from layers.orgs.router import router as orgs_router
+from layers.projects.router import router as projects_router
+
+log = logging.getLogger("layers.app")
+
+API_ROUTERS = (orgs_router, projects_router, jobs_router)
+
+ERROR_ENVELOPE = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "requestId", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "requestId": {"type": ["string", "null"]},
+                "details": {"type": "object"},
+            },
+        }
+    },
+}
+COMMON_ERRORS = {
+    "401": "Missing, malformed or revoked API key (UNAUTHENTICATED)",
+    "403": "The key lacks the route's scope (FORBIDDEN_SCOPE)",
+    "404": "No such object in this organization and mode (NOT_FOUND)",
+    "409": "State or idempotency conflict",
+    "422": "Invalid request (VALIDATION), naming each bad field",
+    "429": "Rate limited (RATE_LIMITED)",
+    "503": "Key or organization suspended (KILL_SWITCH)",
+}
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title="Layers API",
+            version=__version__,
+            description="Partner API. Authenticate with `Authorization: Bearer lp_…`.",
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {})["ErrorEnvelope"] = ERROR_ENVELOPE
+        components["securitySchemes"] = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+        for schemas_name in ("HTTPValidationError", "ValidationError"):
+            components["schemas"].pop(schemas_name, None)
+        error_ref = {
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
+            }
+        }
+        for path, methods in schema.get("paths", {}).items():
+            for operation in methods.values():
+                if path.startswith(("/v1/", "/api/")):
+                    operation["security"] = [{"bearerAuth": []}]
+                    for status, description in COMMON_ERRORS.items():
+                        operation.setdefault("responses", {})[status] = {
+                            "description": description,
+                            **error_ref,
+                        }
+        app.openapi_schema = schema
+        return schema
+
+    return build
+
+
+def create_app(settings: Settings | None = None, *, run_workers: bool = False) -> FastAPI:
+    """The API (and console). With `run_workers`, DBOS runs in this process too."""
+    settings = settings or get_settings()
+    set_settings(settings)
+    if not kit_db.is_configured():
+        kit_db.configure(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if run_workers:
+            await run_in_threadpool(runtime.launch, settings)
+        yield
+        if run_workers:
+            await run_in_threadpool(runtime.shutdown)
+
+    app = FastAPI(
+        title="Layers API",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    for router in API_ROUTERS:
+        app.include_router(router)
+    app.state.api_routers = API_ROUTERS
+    app.include_router(media_router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> JSONResponse:
+        """Ready when the database answers (and, in a worker process, the runtime runs)."""
+        with kit_db.get_database().engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        body = {"status": "ok", "version": __version__, "workers": runtime.is_launched()}
+        return JSONResponse(body)
+
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The Partner API's OpenAPI document, built without touching any database."""
+    app = FastAPI(title="Layers API", version=__version__)
+    for router in API_ROUTERS:
+        app.include_router(router)
+    return _openapi(app)()

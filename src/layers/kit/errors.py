@@ -1,0 +1,108 @@
+"""Domain errors. Each carries a stable UPPER_SNAKE code and its HTTP status.
+
+Services raise these; `layers.kit.http` maps them to the one error envelope
+``{"error": {"code", "message", "requestId", "details"}}``. Codes are added, never renamed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LayersError(Exception):
+    code = "INTERNAL"
+    status = 500
+    headers: dict[str, str] | None = None
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details
+
+
+class Unauthenticated(LayersError):
+    code, status = "UNAUTHENTICATED", 401
+
+
+class ForbiddenScope(LayersError):
+    code, status = "FORBIDDEN_SCOPE", 403
+
+
+class NotFound(LayersError):
+    code, status = "NOT_FOUND", 404
+
+    @classmethod
+    def of(cls, kind: str, object_id: str) -> NotFound:
+        return cls(f"No {kind} with id '{object_id}'.", id=object_id)
+
+
+class Validation(LayersError):
+    """422 naming each bad field: ``details.fields = [{field, message, type}]``."""
+
+    code, status = "VALIDATION", 422
+
+    @classmethod
+    def field(cls, field: str, message: str, type_: str = "invalid", **extra: Any) -> Validation:
+        return cls(
+            f"{field}: {message}",
+            fields=[{"field": field, "message": message, "type": type_}],
+            **extra,
+        )
+
+
+class MissingFields(Validation):
+    """A precondition on the object's state, e.g. hooks need appName and appDescription."""
+
+    code = "VALIDATION"
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message, missingFields=missing)
+
+
+class Conflict(LayersError):
+    code, status = "CONFLICT", 409
+
+
+class IdempotencyConflict(LayersError):
+    code, status = "IDEMPOTENCY_CONFLICT", 409
+
+
+class IdempotencyInProgress(LayersError):
+    """A request with the same Idempotency-Key is still running; retry after a moment."""
+
+    code, status = "IDEMPOTENCY_IN_PROGRESS", 409
+    headers = {"Retry-After": "1"}
+
+
+class InsufficientCredits(LayersError):
+    code, status = "INSUFFICIENT_CREDITS", 402
+
+
+class RateLimited(LayersError):
+    code, status = "RATE_LIMITED", 429
+
+    def __init__(self, message: str, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retryAfter=retry_after, **details)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class PlatformError(LayersError):
+    code, status = "PLATFORM_ERROR", 502
+
+
+class CredentialInvalid(LayersError):
+    code, status = "CREDENTIAL_INVALID", 422
+
+
+class KillSwitch(LayersError):
+    code, status = "KILL_SWITCH", 503
+
+
+class SsrfBlocked(LayersError):
+    """A URL we were asked to fetch points somewhere non-public."""
+
+    code, status = "URL_NOT_ALLOWED", 422
+
+
+class Unavailable(LayersError):
+    code, status = "UNAVAILABLE", 503

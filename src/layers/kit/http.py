@@ -1,0 +1,256 @@
+"""The HTTP edge: request ids, the error envelope, and the request's unit of work.
+
+* Every response carries ``X-Request-Id: req_…`` (errors and unknown routes included).
+* Every error is ``{"error": {"code", "message", "requestId", "details"}}``; an unexpected
+  exception is a 500 INTERNAL that names the request id and nothing else.
+* A request's database work is one transaction that the edge commits after the handler
+  returns and before the response is sent (see `unit_of_work`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from layers.kit import idempotency
+from layers.kit.context import request_id_var
+from layers.kit.db import get_database
+from layers.kit.errors import LayersError, Validation
+from layers.kit.ids import new_id
+
+log = logging.getLogger("layers.http")
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "requestId": request_id_var.get(),
+            "details": details or {},
+        }
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class RequestContextMiddleware:
+    """Assigns the request id, logs one access line, and turns crashes into the envelope."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_id("req")
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = {"status": 500, "sent": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["sent"] = True
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if not status_holder["sent"]:
+                response = error_response(500, "INTERNAL", "Internal error; quote the requestId.")
+                await response(scope, receive, send_with_id)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status_holder["status"],
+                elapsed_ms,
+            )
+            request_id_var.reset(token)
+
+
+def _validation_fields(exc: RequestValidationError) -> list[dict[str, Any]]:
+    fields = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body",)]
+        if loc and loc[0] in ("query", "path", "header"):
+            loc = loc[1:]
+        fields.append(
+            {
+                "field": ".".join(loc) or "body",
+                "message": str(err.get("msg", "invalid")),
+                "type": str(err.get("type", "invalid")),
+            }
+        )
+    return fields
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_layers_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LayersError)
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    async def on_validation(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        fields = _validation_fields(exc)
+        names = ", ".join(sorted({f["field"] for f in fields}))
+        return error_response(422, "VALIDATION", f"Invalid request: {names}", {"fields": fields})
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400:  # the framework could not parse the body
+            field = {"field": "body", "message": str(exc.detail), "type": "body_unparsable"}
+            return error_response(
+                422, "VALIDATION", "The request body could not be parsed.", {"fields": [field]}
+            )
+        codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 401: "UNAUTHENTICATED"}
+        code = codes.get(exc.status_code, "HTTP_ERROR")
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            # Starlette names only the first matching route's methods; name them all.
+            allowed = {
+                method
+                for route in request.app.routes
+                if isinstance(route, APIRoute) and route.path_regex.match(request.url.path)
+                for method in route.methods or ()
+            }
+            for router in getattr(request.app.state, "api_routers", ()):
+                for route in router.routes:
+                    if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+                        allowed |= route.methods or set()
+            if allowed:
+                headers["Allow"] = ", ".join(sorted(allowed))
+        return error_response(exc.status_code, code, str(exc.detail), None, headers or None)
+
+    async def on_replay(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, idempotency.IdempotentReplay)
+        stored = exc.response
+        headers = {**stored.headers, "Idempotent-Replayed": "true"}
+        return Response(content=stored.body, status_code=stored.status, headers=headers)
+
+    app.add_exception_handler(LayersError, on_layers_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(idempotency.IdempotentReplay, on_replay)
+
+
+@dataclass
+class _UnitState:
+    response: Response | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
+
+
+class LayersRoute(APIRoute):
+    """Our route: rejects unknown query parameters (as bodies reject unknown fields), and
+    hands the serialized response to the unit of work before its transaction commits."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        known = _query_names(self.dependant)
+
+        async def route_handler(request: Request) -> Response:
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                fields = [
+                    {
+                        "field": name,
+                        "message": "unknown query parameter",
+                        "type": "unknown_parameter",
+                    }
+                    for name in unknown
+                ]
+                raise Validation(f"Unknown query parameter(s): {', '.join(unknown)}", fields=fields)
+            response = await handler(request)
+            state: _UnitState | None = getattr(request.state, "uow", None)
+            if state is not None:
+                state.response = response
+            return response
+
+        return route_handler
+
+
+_STORED_HEADERS = ("content-type", "location", "etag")
+
+
+@asynccontextmanager
+async def unit_of_work(request: Request, *, org_id: str, livemode: bool) -> AsyncIterator[Session]:
+    """The request's transaction, with the Idempotency-Key protocol around it."""
+    db = get_database()
+    write = request.method in WRITE_METHODS
+    claim_id: int | None = None
+    key = request.headers.get("idempotency-key")
+    if key is not None and request.method in IDEMPOTENT_METHODS:
+        key = idempotency.validate_key(key)
+        body = await request.body()
+        fp = idempotency.fingerprint(request.method, request.url.path, request.url.query, body)
+        claim_id = await run_in_threadpool(
+            idempotency.claim,
+            db,
+            org_id=org_id,
+            livemode=livemode,
+            key=key,
+            method=request.method,
+            path=request.url.path,
+            fp=fp,
+        )
+    state = _UnitState()
+    request.state.uow = state
+    session = db.session(write=write)
+    try:
+        yield session
+        response = state.response
+        if claim_id is not None and response is not None and 200 <= response.status_code < 300:
+            stored = idempotency.StoredResponse(
+                response.status_code,
+                {k: v for k, v in response.headers.items() if k.lower() in _STORED_HEADERS},
+                bytes(response.body),
+            )
+            await run_in_threadpool(idempotency.complete, session, claim_id, stored)
+        await run_in_threadpool(session.commit)
+        if response is not None and 200 <= response.status_code < 300:
+            claim_id = None  # completed together with the effects
+    except BaseException:
+        await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        await run_in_threadpool(session.close)
+        if claim_id is not None:
+            await run_in_threadpool(idempotency.release, db, claim_id)

@@ -1,0 +1,129 @@
+"""Configuration, read only from ``LAYERS_*`` environment variables (and an optional ``.env``).
+
+Secrets that a fresh machine cannot be expected to provide (the API-key pepper, the vault
+keys) are generated once into the data directory, so `make up` needs no set-up; set the
+environment variables to manage them yourself.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LAYERS_", env_file=".env", extra="ignore", frozen=False
+    )
+
+    data_dir: Path = Path(".layers")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to SQLite in the data dir."
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL that browsers and platforms use to reach this server.",
+    )
+    executor_id: str = Field(
+        default="local",
+        description="Stable id of this worker: a restarted worker recovers its own workflows.",
+    )
+    api_key_pepper: str | None = Field(
+        default=None, description="Server pepper for API-key secret hashes."
+    )
+    vault_keys: str | None = Field(
+        default=None,
+        description="Comma-separated 'version:base64key' AES-256 keys; the newest encrypts.",
+    )
+    session_secret: str | None = Field(default=None, description="Console cookie signing key.")
+    log_level: str = "INFO"
+    log_format: str = Field(default="text", description="'text' or 'json'.")
+    worker_concurrency: int = 16
+    queue_polling_interval: float = 0.2
+    sandbox_latency_ms: int = Field(
+        default=0,
+        description="Latency added to every sandbox provider call (demos, benchmarks, tests).",
+    )
+
+    # Platform app credentials (live mode only; a missing one fails at the call).
+    tiktok_client_key: str | None = None
+    tiktok_client_secret: str | None = None
+    tiktok_api_base: str = "https://open.tiktokapis.com"
+    tiktok_auth_base: str = "https://www.tiktok.com"
+    instagram_app_id: str | None = None
+    instagram_app_secret: str | None = None
+    instagram_graph_base: str = "https://graph.instagram.com"
+    instagram_api_base: str = "https://api.instagram.com"
+    instagram_auth_base: str = "https://www.instagram.com"
+
+    # OpenAI-compatible text model for hooks, captions and slide text (offline writer otherwise).
+    textwriter_url: str | None = None
+    textwriter_api_key: str | None = None
+    textwriter_model: str = "gpt-4o-mini"
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'layers.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def _generated_secret(self, filename: str, nbytes: int = 32) -> str:
+        """A secret kept in the data dir, created on first use with mode 0600."""
+        path = self.ensure_data_dir() / filename
+        if path.exists():
+            return path.read_text().strip()
+        value = base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).decode().rstrip("=")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        return value
+
+    @cached_property
+    def resolved_api_key_pepper(self) -> bytes:
+        return (self.api_key_pepper or self._generated_secret("api-key-pepper")).encode()
+
+    @cached_property
+    def resolved_session_secret(self) -> str:
+        return self.session_secret or self._generated_secret("session-secret")
+
+    @cached_property
+    def resolved_vault_keys(self) -> dict[int, bytes]:
+        raw = self.vault_keys or f"1:{self._generated_secret('vault-key-1')}"
+        keys: dict[int, bytes] = {}
+        for part in raw.split(","):
+            version, _, encoded = part.strip().partition(":")
+            padded = encoded + "=" * (-len(encoded) % 4)
+            key = base64.urlsafe_b64decode(padded)
+            if len(key) != 32:
+                raise ValueError(f"vault key version {version} must be 32 bytes")
+            keys[int(version)] = key
+        return keys
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = Settings()
+    return _settings
+
+
+def set_settings(settings: Settings) -> None:
+    global _settings
+    _settings = settings

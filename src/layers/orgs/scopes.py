@@ -1,0 +1,35 @@
+"""API scopes. Deny by default: a key holds only what it was given; ``*`` is everything."""
+
+from __future__ import annotations
+
+FULL_ACCESS = "*"
+
+ALL_SCOPES = frozenset(
+    {
+        "org:admin",
+        "projects:read",
+        "projects:write",
+        "influencers:read",
+        "influencers:write",
+        "jobs:read",
+        "jobs:write",
+        "content:read",
+        "content:write",
+        "publish:read",
+        "publish:write",
+        "social:read",
+        "social:write",
+        "layers:read",
+        "layers:write",
+        "layers:execute",
+    }
+)
+
+
+def validate_scopes(scopes: list[str]) -> list[str]:
+    unknown = sorted(set(scopes) - ALL_SCOPES - {FULL_ACCESS})
+    if unknown:
+        raise ValueError(f"unknown scope(s): {', '.join(unknown)}")
+    if not scopes:
+        raise ValueError("a key needs at least one scope")
+    return sorted(set(scopes))

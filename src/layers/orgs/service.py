@@ -1,0 +1,209 @@
+"""Organizations, API keys and authentication."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from layers.kit import clock
+from layers.kit.errors import KillSwitch, NotFound, Unauthenticated, Validation
+from layers.kit.ids import has_prefix, new_id
+from layers.kit.settings import get_settings
+from layers.models.orgs import ApiKey, Organization
+from layers.orgs.scopes import FULL_ACCESS, validate_scopes
+
+_TOKEN_RE = re.compile(r"^lp_(live|test)_([A-Z2-7]{16})_([A-Za-z0-9_\-]{43})$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key, the organization it acts in, and the mode of its data."""
+
+    key_id: str
+    key_org_id: str
+    org_id: str
+    livemode: bool
+    scopes: frozenset[str]
+    allowed_return_domains: tuple[str, ...]
+    rate_limit_tier: str
+
+    def allows(self, scope: str) -> bool:
+        return FULL_ACCESS in self.scopes or scope in self.scopes
+
+
+def hash_secret(secret: str) -> str:
+    pepper = get_settings().resolved_api_key_pepper
+    return hmac.new(pepper, secret.encode(), hashlib.sha256).hexdigest()
+
+
+def create_organization(session: Session, name: str, parent_id: str | None = None) -> Organization:
+    if not 1 <= len(name) <= 128:
+        raise Validation.field("name", "must be 1–128 characters", "string_length")
+    if parent_id is not None:
+        parent = session.get(Organization, parent_id)
+        if parent is None:
+            raise NotFound.of("organization", parent_id)
+        if parent.parent_id is not None:
+            raise Validation.field("parentId", "sub-organizations are one level deep")
+    org = Organization(id=new_id("org"), name=name, parent_id=parent_id)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def create_api_key(
+    session: Session,
+    org: Organization,
+    *,
+    livemode: bool,
+    name: str,
+    scopes: list[str],
+    allowed_return_domains: list[str] | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key and its token ``lp_<live|test>_<handle>_<secret>`` (shown only now)."""
+    try:
+        scopes = validate_scopes(scopes)
+    except ValueError as exc:
+        raise Validation.field("scopes", str(exc)) from exc
+    domains = sorted({d.strip().lower() for d in allowed_return_domains or [] if d.strip()})
+    handle = base64.b32encode(secrets.token_bytes(10)).decode()
+    secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    key = ApiKey(
+        id=new_id("key"),
+        org_id=org.id,
+        livemode=livemode,
+        name=name[:64],
+        handle=handle,
+        secret_hash=hash_secret(secret),
+        scopes=scopes,
+        allowed_return_domains=domains,
+    )
+    session.add(key)
+    session.flush()
+    env = "live" if livemode else "test"
+    return key, f"lp_{env}_{handle}_{secret}"
+
+
+def key_prefix(key: ApiKey) -> str:
+    return f"lp_{'live' if key.livemode else 'test'}_{key.handle}"
+
+
+def authenticate(session: Session, authorization: str | None, acting_org: str | None) -> Principal:
+    """Resolve a ``Bearer`` token to a principal; 401 for anything unusable, 503 if killed."""
+    if not authorization:
+        raise Unauthenticated("Missing API key: send 'Authorization: Bearer lp_…'.")
+    scheme, _, token = authorization.partition(" ")
+    match = _TOKEN_RE.match(token.strip()) if scheme.lower() == "bearer" else None
+    if match is None:
+        raise Unauthenticated("Malformed API key.")
+    env, handle, secret = match.groups()
+    row = session.execute(
+        sa.select(ApiKey, Organization)
+        .join(Organization, Organization.id == ApiKey.org_id)
+        .where(ApiKey.handle == handle)
+    ).first()
+    if row is None or not hmac.compare_digest(row[0].secret_hash, hash_secret(secret)):
+        raise Unauthenticated("Invalid API key.")
+    key, org = row
+    if key.livemode != (env == "live"):
+        raise Unauthenticated("Invalid API key.")
+    if key.kill_switch:
+        raise KillSwitch("This API key was killed.", scope="key")
+    if key.status != "active":
+        raise Unauthenticated("This API key was revoked.")
+    if org.status == "archived":
+        raise Unauthenticated("This API key's organization no longer exists.")
+    if org.status == "suspended":
+        raise KillSwitch("This organization is suspended.", scope="organization")
+    org_id = org.id
+    if acting_org and acting_org != org.id:
+        child = session.get(Organization, acting_org) if has_prefix(acting_org, "org") else None
+        if child is None or child.parent_id != org.id:
+            raise NotFound.of("organization", acting_org)
+        if child.status == "suspended":
+            raise KillSwitch("This organization is suspended.", scope="organization")
+        org_id = child.id
+    return Principal(
+        key_id=key.id,
+        key_org_id=key.org_id,
+        org_id=org_id,
+        livemode=key.livemode,
+        scopes=frozenset(key.scopes),
+        allowed_return_domains=tuple(key.allowed_return_domains),
+        rate_limit_tier=key.rate_limit_tier,
+    )
+
+
+def _key_in_org(session: Session, principal: Principal, key_id: str) -> ApiKey:
+    key = session.get(ApiKey, key_id) if has_prefix(key_id, "key") else None
+    if key is None or key.org_id != principal.key_org_id or key.livemode != principal.livemode:
+        raise NotFound.of("API key", key_id)
+    return key
+
+
+def kill_key(session: Session, principal: Principal, key_id: str) -> ApiKey:
+    """Any key of an organization may kill any other of its keys; idempotent."""
+    key = _key_in_org(session, principal, key_id)
+    if not key.kill_switch:
+        key.kill_switch = True
+        key.status = "revoked"
+        key.revoked_at = key.revoked_at or clock.now()
+        session.flush()
+    return key
+
+
+def revoke_key(session: Session, principal: Principal, key_id: str) -> ApiKey:
+    key = _key_in_org(session, principal, key_id)
+    if key.status != "revoked":
+        key.status = "revoked"
+        key.revoked_at = clock.now()
+        session.flush()
+    return key
+
+
+def list_keys(session: Session, principal: Principal) -> list[ApiKey]:
+    return list(
+        session.scalars(
+            sa.select(ApiKey)
+            .where(ApiKey.org_id == principal.key_org_id, ApiKey.livemode == principal.livemode)
+            .order_by(ApiKey.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    org: Organization
+    live_token: str
+    test_token: str
+
+
+def bootstrap(session: Session) -> Bootstrap | None:
+    """On a fresh database: one organization with a live and a test full-access key."""
+    if session.scalar(sa.select(sa.func.count()).select_from(Organization)):
+        return None
+    org = create_organization(session, "Bootstrap organization")
+    _, live = create_api_key(
+        session,
+        org,
+        livemode=True,
+        name="bootstrap-live",
+        scopes=[FULL_ACCESS],
+        allowed_return_domains=["localhost"],
+    )
+    _, test = create_api_key(
+        session,
+        org,
+        livemode=False,
+        name="bootstrap-test",
+        scopes=[FULL_ACCESS],
+        allowed_return_domains=["localhost"],
+    )
+    return Bootstrap(org, live, test)

@@ -1,0 +1,139 @@
+"""Keyword research, the pure part: brief → candidate hashtags → ranked bank.
+
+1. YAKE extracts 1–3 word key phrases from the app name, description and tagline; a phrase's
+   relevance is its YAKE rank mapped onto (0, 1].
+2. Expansion turns phrases into hashtags (``night shift workers`` → ``nightshiftworkers``) and
+   the strongest single words into the community tags TikTok users actually follow
+   (``coffeetok``, ``runnersoftiktok``, ``coffeetips`` …), at a discount.
+3. Ranking blends relevance with measured popularity (log views) when a stats source
+   measured the tag, and keeps the best `BANK_SIZE`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import yake
+
+BANK_SIZE = 30
+MAX_PHRASES = 24
+
+# TikTok community-tag patterns and how much of the word's relevance each keeps.
+COMMUNITY_PATTERNS: tuple[tuple[str, float], ...] = (
+    ("{w}tok", 0.85),
+    ("{w}oftiktok", 0.8),
+    ("{w}tiktok", 0.75),
+    ("{w}tips", 0.75),
+    ("{w}life", 0.7),
+    ("{w}lover", 0.65),
+    ("{w}hacks", 0.65),
+    ("{w}routine", 0.6),
+)
+COMMUNITY_WORDS = 4
+YAKE_LANGUAGES = frozenset(
+    {
+        "ar", "bg", "br", "cz", "da", "de", "el", "en", "es", "et", "fa", "fi",
+        "fr", "hi", "hr", "hu", "hy", "id", "it", "ja", "lt", "lv", "nl", "no",
+        "pl", "pt", "ro", "ru", "sk", "sl", "sv", "tr", "uk", "zh",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hashtag: str
+    phrase: str
+    relevance: float
+
+
+@dataclass(frozen=True)
+class HashtagStat:
+    view_count: int
+    use_count: int
+
+
+@dataclass(frozen=True)
+class RankedHashtag:
+    hashtag: str
+    phrase: str
+    score: int
+    view_count: int | None
+    use_count: int | None
+
+
+def brief_text(app_name: str | None, description: str | None, tagline: str | None) -> str:
+    return ". ".join(part.strip() for part in (app_name, description, tagline) if part)
+
+
+def to_hashtag(phrase: str) -> str:
+    """Lower-case letters and digits only, accents folded: what TikTok matches on."""
+    folded = unicodedata.normalize("NFKD", phrase.lower())
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))[:100]
+
+
+def extract_phrases(text: str, language: str) -> list[tuple[str, float]]:
+    """(phrase, relevance) pairs, best first; relevance in (0, 1]."""
+    lan = language.split("-")[0].lower()
+    extractor = yake.KeywordExtractor(
+        lan=lan if lan in YAKE_LANGUAGES else "en", n=3, top=MAX_PHRASES, dedupLim=0.8
+    )
+    found: list[tuple[str, float]] = extractor.extract_keywords(text)
+    phrases: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    for phrase, _score in found:
+        clean = re.sub(r"\s+", " ", phrase).strip(" -—.,")
+        key = clean.lower()
+        if len(to_hashtag(clean)) < 3 or key in seen:
+            continue
+        seen.add(key)
+        phrases.append((clean.lower(), 0.0))
+    total = len(phrases)
+    return [(p, 1.0 - i / (total + 1)) for i, (p, _) in enumerate(phrases)]
+
+
+def expand(phrases: list[tuple[str, float]], app_name: str | None) -> list[Candidate]:
+    best: dict[str, Candidate] = {}
+
+    def offer(tag: str, phrase: str, relevance: float) -> None:
+        if len(tag) < 3 or tag.isdigit():
+            return
+        current = best.get(tag)
+        if current is None or relevance > current.relevance:
+            best[tag] = Candidate(tag, phrase, round(relevance, 4))
+
+    for phrase, relevance in phrases:
+        offer(to_hashtag(phrase), phrase, relevance)
+    single_words = [(p, r) for p, r in phrases if " " not in p and len(p) >= 4]
+    for word, relevance in single_words[:COMMUNITY_WORDS]:
+        stem = to_hashtag(word)
+        for pattern, keep in COMMUNITY_PATTERNS:
+            offer(pattern.format(w=stem), word, relevance * keep)
+    if app_name:
+        offer(to_hashtag(app_name), app_name.lower(), 0.9)
+    return sorted(best.values(), key=lambda c: (-c.relevance, c.hashtag))
+
+
+def rank(candidates: list[Candidate], stats: dict[str, HashtagStat | None]) -> list[RankedHashtag]:
+    """Score 0–100: relevance alone, or 55% relevance + 45% log-popularity when measured."""
+    ranked = []
+    for candidate in candidates:
+        stat = stats.get(candidate.hashtag)
+        if stat is None:
+            score = 100 * candidate.relevance
+        else:
+            popularity = min(1.0, math.log10(stat.view_count + 1) / 10)
+            score = 100 * (0.55 * candidate.relevance + 0.45 * popularity)
+        ranked.append(
+            RankedHashtag(
+                hashtag=candidate.hashtag,
+                phrase=candidate.phrase,
+                score=max(0, min(100, round(score))),
+                view_count=stat.view_count if stat else None,
+                use_count=stat.use_count if stat else None,
+            )
+        )
+    ranked.sort(key=lambda h: (-h.score, -(h.view_count or 0), h.hashtag))
+    return ranked[:BANK_SIZE]

@@ -1,0 +1,111 @@
+"""Test harness.
+
+* One database per test session: a fresh SQLite file, or the PostgreSQL database named by
+  ``LAYERS_TEST_DATABASE_URL`` (wiped and migrated at start).
+* DBOS runs in-process for the whole session, with every workflow registered.
+* Tests isolate by tenant: each test creates its own organization and keys, so API tests
+  never see each other's rows. Service tests use `session`, a transaction rolled back at the
+  end of the test.
+* Tests that start server processes get a database of their own (`isolated_database_url`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from layers.app import create_app
+from layers.engine import runtime
+from layers.kit import db as kit_db
+from layers.kit.migrate import migrate
+from layers.kit.settings import Settings, set_settings
+from layers.kit.storage import reset_storage
+from tests import support
+
+TEST_DATABASE_URL = os.environ.get("LAYERS_TEST_DATABASE_URL")
+
+
+def _wipe_postgres(url: str) -> None:
+    engine = sa.create_engine(kit_db.normalize_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS dbos CASCADE"))
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    data_dir = tmp_path_factory.mktemp("layers-data")
+    if TEST_DATABASE_URL:
+        _wipe_postgres(TEST_DATABASE_URL)
+        url = TEST_DATABASE_URL
+    else:
+        url = f"sqlite:///{data_dir / 'layers.db'}"
+    configured = Settings(
+        data_dir=data_dir,
+        database_url=url,
+        public_base_url="http://testserver",
+        api_key_pepper="test-pepper",
+        session_secret="test-session-secret",
+        queue_polling_interval=0.05,
+    )
+    set_settings(configured)
+    reset_storage()
+    migrate(configured)
+    kit_db.configure(url)
+    runtime.launch(configured)
+    yield configured
+    runtime.shutdown()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> object:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def client(app: object) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:  # type: ignore[arg-type]
+        yield test_client
+
+
+@pytest.fixture
+def tenant(settings: Settings) -> support.Tenant:
+    """A fresh organization with a live and a test full-access key."""
+    return support.new_tenant()
+
+
+@pytest.fixture
+def other_tenant(settings: Settings) -> support.Tenant:
+    return support.new_tenant("Other org")
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[Session]:
+    """A session whose work is rolled back when the test ends."""
+    engine = kit_db.get_database().engine.execution_options(layers_write=True)
+    connection = engine.connect()
+    transaction = connection.begin()
+    db_session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield db_session
+    finally:
+        db_session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def isolated_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database of its own, for tests that run server processes."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'isolated.db'}"
+        return
+    yield from support.scratch_postgres_database(TEST_DATABASE_URL)

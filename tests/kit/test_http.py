@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.support import Tenant, assert_error
+
+
+def test_unknown_routes_get_the_envelope_and_a_request_id(client: TestClient) -> None:
+    assert_error(client.get("/v1/nothing-here"), 404, "NOT_FOUND")
+
+
+def test_wrong_method_gets_the_envelope(client: TestClient, tenant: Tenant) -> None:
+    assert_error(client.put("/v1/whoami", headers=tenant.headers()), 405, "METHOD_NOT_ALLOWED")
+
+
+def test_every_response_carries_a_fresh_request_id(client: TestClient) -> None:
+    first = client.get("/healthz").headers["x-request-id"]
+    second = client.get("/healthz").headers["x-request-id"]
+    assert first.startswith("req_") and second.startswith("req_") and first != second
+
+
+def test_invalid_json_is_a_422_naming_the_body(client: TestClient, tenant: Tenant) -> None:
+    response = client.post(
+        "/v1/projects",
+        content=b"{not json",
+        headers=tenant.headers(**{"Content-Type": "application/json"}),
+    )
+    error = assert_error(response, 422, "VALIDATION")
+    assert error["details"]["fields"]
+
+
+def test_openapi_documents_the_envelope_and_bearer_auth(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    operation = spec["paths"]["/v1/projects"]["post"]
+    assert operation["security"] == [{"bearerAuth": []}]
+    error_schema = operation["responses"]["422"]["content"]["application/json"]["schema"]
+    assert error_schema == {"$ref": "#/components/schemas/ErrorEnvelope"}

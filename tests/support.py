@@ -1,0 +1,201 @@
+"""Plain helper functions for tests: factories, waiting, processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from layers.kit import db as kit_db
+from layers.orgs import service as orgs
+
+T = TypeVar("T")
+REPO = Path(__file__).resolve().parents[1]
+
+ACME = {
+    "name": "Acme Coffee",
+    "customerExternalId": "acme-coffee",
+    "timezone": "America/Los_Angeles",
+    "primaryLanguage": "en",
+    "appName": "Acme Coffee",
+    "appDescription": (
+        "Daily ritual coffee subscriptions for runners and night-shift workers. Single-origin "
+        "beans from named farms, roasted weekly, and shipped on a cadence that matches how you "
+        "actually drink coffee — so the bag never goes stale and you never run out before a "
+        "hard workout."
+    ),
+    "tagline": "Coffee that shows up before you run out.",
+    "brandVoice": "warm",
+    "targetGender": "all",
+}
+
+
+@dataclass(frozen=True)
+class Tenant:
+    org_id: str
+    live: str
+    test: str
+
+    def headers(self, *, test: bool = False, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.test if test else self.live}", **extra}
+
+
+def new_tenant(name: str = "Test org", scopes: list[str] | None = None) -> Tenant:
+    with kit_db.get_database().transaction() as session:
+        org = orgs.create_organization(session, name)
+        _, live = orgs.create_api_key(
+            session,
+            org,
+            livemode=True,
+            name="live",
+            scopes=scopes or ["*"],
+            allowed_return_domains=["localhost"],
+        )
+        _, test = orgs.create_api_key(
+            session,
+            org,
+            livemode=False,
+            name="test",
+            scopes=scopes or ["*"],
+            allowed_return_domains=["localhost"],
+        )
+        return Tenant(org.id, live, test)
+
+
+def key_with_scopes(tenant: Tenant, scopes: list[str], *, test: bool = False) -> str:
+    with kit_db.get_database().transaction() as session:
+        org = session.get(orgs.Organization, tenant.org_id)
+        assert org is not None
+        _, token = orgs.create_api_key(
+            session, org, livemode=not test, name="scoped", scopes=scopes
+        )
+        return token
+
+
+def idempotency_key() -> str:
+    return str(uuid.uuid4())
+
+
+def wait_for(predicate: Callable[[], T | None], timeout: float = 20.0, every: float = 0.05) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(every)
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert error["code"] == code, error
+    assert error["requestId"] == response.headers["x-request-id"]
+    assert error["requestId"].startswith("req_")
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["details"], dict)
+    return error
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def scratch_postgres_database(base_url: str) -> Iterator[str]:
+    url = sa.make_url(kit_db.normalize_url(base_url))
+    name = f"layers_scratch_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[str]
+    port: int
+    output: list[str]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=30)
+
+    def keys(self) -> tuple[str, str]:
+        live = next(line for line in self.output if line.startswith("lp_live_"))
+        test = next(line for line in self.output if line.startswith("lp_test_"))
+        return live, test
+
+
+def start_server(
+    command: list[str], env: dict[str, str], port: int, *, cwd: Path = REPO
+) -> ServerProcess:
+    """Start a server in its own process group and wait until /healthz answers."""
+    import threading
+
+    import httpx
+
+    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output: list[str] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line.rstrip("\n"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    server = ServerProcess(process, port, output)
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError("server exited:\n" + "\n".join(output[-40:]))
+        try:
+            return httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(healthy, timeout=90, every=0.2)
+    return server
+
+
+def layers_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "layers.cli.main", *args]
