@@ -12,9 +12,9 @@ Every SQLite/PostgreSQL difference lives in this module (and `layers.kit.dialect
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
