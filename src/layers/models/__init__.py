@@ -4,6 +4,8 @@ from layers.kit.db import Base
 from layers.models.jobs import Job
 from layers.models.orgs import ApiKey, IdempotencyRecord, Organization
 from layers.models.projects import Influencer, Project, ProjectHashtag
+from layers.models.publishing import ScheduledPost
+from layers.models.social import SocialAccount
 
 __all__ = [
     "ApiKey",
@@ -14,4 +16,6 @@ __all__ = [
     "Organization",
     "Project",
     "ProjectHashtag",
+    "ScheduledPost",
+    "SocialAccount",
 ]

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from layers.kit.db import Base, JSONType, UTCDateTime
+from layers.models.base import Tenant, Timestamps
+
+# Every status a scheduled post can have (DESIGN §6, seed 000):
+#   pending         a slot with no content yet
+#   pending_assets  content attached, its media still generating
+#   ready           will be published by the due dispatcher at scheduled_at
+#   posting         claimed by a publisher (conditional UPDATE ready → posting)
+#   posted          published; platform ids recorded
+#   draft           TikTok: pushed to the creator's drafts inbox
+#   failed          publish failed; recover-overdue may re-slot it
+#   pending_manual  needs a person (manual posting, or a permanent publish failure)
+#   canceled        canceled by the partner, an archive or a disconnect
+SCHEDULED_POST_STATUSES = (
+    "pending", "pending_assets", "ready", "posting", "posted", "draft", "failed",
+    "pending_manual", "canceled",
+)  # fmt: skip
+TERMINAL_POST_STATUSES = frozenset({"posted", "draft", "canceled"})
+
+
+class ScheduledPost(Tenant, Timestamps, Base):
+    """One content + account + time. Rows come from two places with the same shape:
+
+    * the Partner API (``POST /v1/content/:id/schedule``): ``origin='api'``, no layer;
+    * a Social Distribution layer's slots: ``origin='slot'``, ``layer_id`` set, and
+      ``container_id`` null while the slot is empty (``status='pending'``).
+
+    Both are published through the one publish protocol, exactly once.
+    """
+
+    __tablename__ = "scheduled_posts"
+    __table_args__ = (
+        sa.UniqueConstraint("layer_id", "scheduled_at"),
+        sa.Index("ix_scheduled_posts_due", "status", "scheduled_at"),
+        sa.Index("ix_scheduled_posts_project", "project_id", "scheduled_at"),
+        sa.Index("ix_scheduled_posts_account", "social_account_id", "scheduled_at"),
+        sa.Index("ix_scheduled_posts_container", "container_id"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    project_id: Mapped[str] = mapped_column(
+        sa.String(40), sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    social_account_id: Mapped[str] = mapped_column(
+        sa.String(40), sa.ForeignKey("social_accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    layer_id: Mapped[str | None] = mapped_column(sa.String(40))
+    container_id: Mapped[str | None] = mapped_column(sa.String(40))
+    origin: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    mode: Mapped[str] = mapped_column(sa.String(16), default="publish", nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    local_time: Mapped[str | None] = mapped_column(sa.String(32))
+    caption_override: Mapped[str | None] = mapped_column(sa.Text)
+    first_comment_override: Mapped[str | None] = mapped_column(sa.Text)
+    platform_options: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    platform_publish_id: Mapped[str | None] = mapped_column(sa.String(128))
+    platform_post_id: Mapped[str | None] = mapped_column(sa.String(128))
+    platform_url: Mapped[str | None] = mapped_column(sa.String(2048))
+    attempt_count: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+    last_error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    hold_reason: Mapped[str | None] = mapped_column(sa.String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
