@@ -7,7 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from layers.kit.db import normalize_url
+from layers.models.orgs import ApiKey
 from tests.support import free_port, start_server
 
 pytestmark = pytest.mark.slow
@@ -32,6 +35,11 @@ def test_make_up_prints_keys_that_work(tmp_path: Path, isolated_database_url: st
             assert response.status_code == 200, response.text
             assert response.json()["livemode"] is livemode
         assert httpx.get(f"{server.base_url}/healthz").json()["workers"] is True
+        engine = sa.create_engine(normalize_url(isolated_database_url))
+        with engine.connect() as conn:
+            domains = conn.execute(sa.select(ApiKey.allowed_return_domains)).scalars().all()
+        engine.dispose()
+        assert domains == [["localhost"], ["localhost"]]
     finally:
         server.kill()
     # A second start reuses the data and prints no new keys.
