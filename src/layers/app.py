@@ -48,6 +48,7 @@ COMMON_ERRORS = {
     "403": "The key lacks the route's scope (FORBIDDEN_SCOPE)",
     "404": "No such object in this organization and mode (NOT_FOUND)",
     "409": "State or idempotency conflict",
+    "413": "Request body over 1 MiB (PAYLOAD_TOO_LARGE)",
     "422": "Invalid request (VALIDATION), naming each bad field",
     "429": "Rate limited (RATE_LIMITED)",
     "503": "Key or organization suspended (KILL_SWITCH)",

@@ -36,3 +36,27 @@ def test_openapi_documents_the_envelope_and_bearer_auth(client: TestClient) -> N
     assert operation["security"] == [{"bearerAuth": []}]
     error_schema = operation["responses"]["422"]["content"]["application/json"]["schema"]
     assert error_schema == {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+
+def test_oversized_bodies_are_413_without_being_read(client: TestClient, tenant: Tenant) -> None:
+    big = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
+    response = client.post(
+        "/v1/projects", content=big, headers=tenant.headers(**{"Content-Type": "application/json"})
+    )
+    error = assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+    assert error["details"]["limit"] == 1024 * 1024
+
+
+def test_oversized_chunked_bodies_are_413(client: TestClient, tenant: Tenant) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"name": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = client.post(
+        "/v1/projects",
+        content=chunks(),
+        headers=tenant.headers(**{"Content-Type": "application/json"}),
+    )
+    assert_error(response, 413, "PAYLOAD_TOO_LARGE")

@@ -56,8 +56,24 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class _BodyTooLarge(BaseException):
+    """Raised from `receive`; a BaseException so that body parsers which catch Exception
+    (FastAPI turns those into a 400) let it through to the middleware."""
+
+
+def _too_large() -> JSONResponse:
+    return error_response(
+        413, "PAYLOAD_TOO_LARGE", f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
+        {"limit": MAX_BODY_BYTES},
+    )  # fmt: skip
+
+
 class RequestContextMiddleware:
-    """Assigns the request id, logs one access line, and turns crashes into the envelope."""
+    """Assigns the request id, logs one access line, caps request bodies (the API takes JSON;
+    media arrives by URL), and turns crashes into the envelope."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -81,8 +97,26 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        received = 0
+
+        async def receive_capped() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise _BodyTooLarge
+            return message
+
         try:
-            await self.app(scope, receive, send_with_id)
+            declared = dict(scope.get("headers", [])).get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                await _too_large()(scope, receive, send_with_id)
+            else:
+                await self.app(scope, receive_capped, send_with_id)
+        except _BodyTooLarge:
+            if not status_holder["sent"]:
+                await _too_large()(scope, receive, send_with_id)
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not status_holder["sent"]:
