@@ -199,3 +199,35 @@ def start_server(
 
 def layers_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "layers.cli.main", *args]
+
+
+def start_worker(executor_id: str, env: dict[str, str], *, cwd: Path = REPO) -> ServerProcess:
+    """Start `layers worker` (no HTTP) in its own process group; wait until it runs."""
+    import threading
+
+    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        layers_command("worker", "--executor-id", executor_id),
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output: list[str] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line.rstrip("\n"))
+
+    threading.Thread(target=pump, daemon=True).start()
+
+    def running() -> bool:
+        if process.poll() is not None:
+            raise AssertionError("worker exited:\n" + "\n".join(output[-40:]))
+        return any(line.startswith(f"worker {executor_id} running") for line in output)
+
+    wait_for(running, timeout=90, every=0.2)
+    return ServerProcess(process, 0, output)

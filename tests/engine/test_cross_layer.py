@@ -151,7 +151,8 @@ def test_cross_layer_execution_validates_and_cancels(
     project = new_project(client, headers)
     layer = install(client, headers, project)
     url = "/api/commands/execute"
-    assert_error(client.post(url, json={"commandId": "nope"}, headers=headers), 422, "VALIDATION")
+    unknown = client.post(url, json={"commandId": "nope"}, headers=headers)
+    assert assert_error(unknown, 404, "NOT_FOUND")["details"] == {"commandId": "nope"}
     assert_error(
         client.post(url, json={"commandId": "nightly"}, headers=headers),
         422,

@@ -32,7 +32,7 @@ from layers.engine.runs.schemas import SkippedLayer
 from layers.engine.templates import ConfigCheck, Template, cron_for
 from layers.kit import clock
 from layers.kit.context import request_id_var
-from layers.kit.errors import CommandNotExecutable, Conflict, Validation
+from layers.kit.errors import CommandNotExecutable, Conflict, NotFound, Validation
 from layers.kit.ids import new_id
 from layers.kit.pagination import fetch_page
 from layers.kit.repository import TenantScope
@@ -409,8 +409,9 @@ def execute_across(
     """A parent run and one child run per matching active layer (one transaction)."""
     candidates = registry.with_command(body.command_id)
     if not candidates:
-        raise Validation.field(
-            "commandId", f"no layer template has a command '{body.command_id}'", "unknown_command"
+        # A catalog object that does not exist, like an unknown template: 404.
+        raise NotFound(
+            f"No layer template has a command '{body.command_id}'.", commandId=body.command_id
         )
     filters = body.filters
     if filters.project_id is not None:
