@@ -10,13 +10,17 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from layers.kit import clock
 from layers.kit import db as kit_db
+from layers.kit.clock import ManualClock
 from layers.orgs import service as orgs
 
 T = TypeVar("T")
@@ -155,6 +159,21 @@ class ServerProcess:
         live = next(line for line in self.output if line.startswith("lp_live_"))
         test = next(line for line in self.output if line.startswith("lp_test_"))
         return live, test
+
+
+@contextmanager
+def manual_time(start: datetime) -> Iterator[ManualClock]:
+    """A manual clock for the whole process, with the background scheduler ticks held (so the
+    wall-clock tick does not race a test that calls `layers.engine.scheduler.tick` itself)."""
+    from layers.engine import scheduler
+
+    manual = ManualClock(start)
+    previous = clock.use_clock(manual)
+    try:
+        with scheduler.background_paused():
+            yield manual
+    finally:
+        clock.use_clock(previous)
 
 
 def start_server(

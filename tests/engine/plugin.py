@@ -126,10 +126,17 @@ def three_steps_v2(ctx: RunContext) -> dict[str, Any]:
     return {**result, "workflowVersion": 2, "greeting": ctx.config.get("greeting")}
 
 
+@activity("test.gate", retry=NO_RETRY)
+def gate(key: str) -> None:
+    if key in FAILING:
+        raise RuntimeError(f"{key} is failing")
+
+
 def initialize(ctx: RunContext) -> dict[str, Any]:
     marker = f"init:{ctx.layer_id}"
     if ctx.config.get("failInstall"):
         conflicting(marker)
+    gate(str(ctx.config.get("greeting")))
     touch(marker)
     return {"initialized": ctx.layer_id}
 

@@ -231,3 +231,27 @@ def test_layers_of_an_archived_project_do_not_run(client: TestClient, tenant: Te
         409,
         "CONFLICT",
     )
+
+
+def test_retrying_a_failed_install_activates_the_layer(client: TestClient, tenant: Tenant) -> None:
+    import uuid
+
+    from tests.engine import plugin
+
+    headers = tenant.headers(test=True)
+    greeting = f"flaky-{uuid.uuid4().hex[:8]}"
+    plugin.FAILING.add(greeting)
+    try:
+        layer = install(client, headers, new_project(client, headers), {"greeting": greeting})
+    finally:
+        plugin.FAILING.discard(greeting)
+    assert layer["status"] == "failed" and layer["error"]["message"] == f"{greeting} is failing"
+    retry = client.post(f"/v1/runs/{layer['installRunId']}/retry", headers=headers)
+    assert retry.status_code == 202
+    assert client.get(f"/v1/layers/{layer['id']}", headers=headers).json()["status"] == (
+        "installing"
+    )
+    assert wait_for_run(client, headers, retry.json()["runId"])["status"] == "completed"
+    active = client.get(f"/v1/layers/{layer['id']}", headers=headers).json()
+    assert active["status"] == "active" and active["error"] is None
+    assert active["commands"]["nightly"]["nextRunAt"] is not None

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import threading
+import time
 import uuid
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from tests.engine import plugin
 from tests.engine.helpers import execute, install, new_project, wait_for_run
-from tests.support import Tenant, assert_error
+from tests.support import Tenant, assert_error, wait_for
 
 
 def test_execute_runs_three_activities_in_order(client: TestClient, tenant: Tenant) -> None:
@@ -170,8 +173,6 @@ def test_an_older_workflow_version_still_runs(client: TestClient, tenant: Tenant
 
 
 def test_cancel_a_running_run(client: TestClient, tenant: Tenant) -> None:
-    import threading
-
     headers = tenant.headers(test=True)
     layer = install(client, headers, new_project(client, headers))
     marker = f"cancel-{uuid.uuid4().hex[:8]}"
@@ -186,15 +187,11 @@ def test_cancel_a_running_run(client: TestClient, tenant: Tenant) -> None:
     finally:
         gate.set()
         plugin.BLOCKED.pop(marker, None)
-    from tests.support import wait_for
-
     wait_for(lambda: plugin.EFFECTS[f"{marker}:load"] == 1)
     run = client.get(f"/v1/runs/{accepted['runId']}", headers=headers).json()
     assert run["status"] == "canceled" and run["finishedAt"]
     assert [a["status"] for a in run["activities"]] == ["canceled"]
     # The workflow stops at the next activity boundary: nothing after load runs.
-    import time
-
     time.sleep(0.5)
     assert plugin.EFFECTS[f"{marker}:transform"] == 0
     done = wait_for_run(client, headers, execute(client, headers, layer["id"], "refresh")["runId"])
@@ -232,3 +229,26 @@ def test_run_detail_etag_and_log_pages(client: TestClient, tenant: Tenant) -> No
         f"/v1/runs/{run['id']}/logs", params={"cursor": "bm90LWEtbnVtYmVy"}, headers=headers
     )
     assert_error(bad, 422, "VALIDATION")
+
+
+def test_a_long_activity_stops_at_its_next_heartbeat_when_canceled(
+    client: TestClient, tenant: Tenant, tmp_path: Path
+) -> None:
+    headers = tenant.headers(test=True)
+    layer = install(client, headers, new_project(client, headers))
+    effects = tmp_path / "effects.txt"
+    params = {"items": 400, "delay": 0.02, "effectsFile": str(effects)}
+    run_id = execute(client, headers, layer["id"], "crunch", params)["runId"]
+    wait_for(lambda: effects.exists() and len(effects.read_text().split()) >= 3)
+    client.post(f"/v1/runs/{run_id}/cancel", headers=headers)
+    counts: list[int] = []
+
+    def stopped() -> bool:
+        counts.append(len(effects.read_text().split()))
+        return len(counts) > 10 and counts[-1] == counts[-10]  # unchanged for ~0.5 s
+
+    wait_for(stopped, timeout=20)
+    assert counts[-1] < 400
+    run = client.get(f"/v1/runs/{run_id}", headers=headers).json()
+    assert run["status"] == "canceled" and run["activities"][0]["status"] == "canceled"
+    assert run["activities"][0]["attemptHistory"][-1]["outcome"] == "canceled"

@@ -10,14 +10,13 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from layers.engine import scheduler
-from layers.kit import clock
 from layers.kit.clock import ManualClock
 from layers.kit.db import get_database
 from layers.kit.ids import deterministic_id
 from layers.models.engine import LayerSchedule, Run
 from tests.engine import plugin
 from tests.engine.helpers import install, new_project, wait_for_run
-from tests.support import Tenant
+from tests.support import Tenant, manual_time
 
 START = datetime(2031, 3, 10, 2, 58, 30, tzinfo=UTC)
 
@@ -25,13 +24,8 @@ START = datetime(2031, 3, 10, 2, 58, 30, tzinfo=UTC)
 @pytest.fixture
 def manual() -> Iterator[ManualClock]:
     """A clock far from the wall clock, with this process's background ticks held."""
-    manual_clock = ManualClock(START)
-    previous = clock.use_clock(manual_clock)
-    try:
-        with scheduler.background_paused():
-            yield manual_clock
-    finally:
-        clock.use_clock(previous)
+    with manual_time(START) as manual_clock:
+        yield manual_clock
 
 
 def at(hour: int, minute: int, day: int = 10) -> datetime:

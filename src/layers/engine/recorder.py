@@ -21,7 +21,6 @@ from layers.kit.ids import new_id
 from layers.models.engine import (
     RUN_TERMINAL,
     LayerConfigVersion,
-    ProjectLayer,
     Run,
     RunActivity,
     RunLog,
@@ -61,8 +60,8 @@ def _insert_log(
     activity_name: str | None = None,
     dedupe_key: str | None = None,
 ) -> None:
-    session.add(
-        RunLog(
+    session.execute(
+        sa.insert(RunLog).values(
             run_id=run_id,
             at=clock.now(),
             level=level,
@@ -262,8 +261,8 @@ def start_activity(
                 )
             )
         activity_id = new_id("act")
-        session.add(
-            RunActivity(
+        session.execute(
+            sa.insert(RunActivity).values(
                 id=activity_id,
                 run_id=run_id,
                 step_id=step_id,
@@ -334,15 +333,18 @@ def next_attempt(activity_id: str) -> int:
 
 
 def complete_activity(activity_id: str, output: Any, details: Any = UNCHANGED) -> None:
+    """One conditional UPDATE (the hot path): the open attempt of ``attemptHistory`` is closed
+    by the activity's own status and end time when it is shown."""
     now = clock.now()
+    values: dict[str, Any] = {"status": "completed", "output": output, "finished_at": now}
+    if not isinstance(details, _Unchanged):
+        values.update(heartbeat_details=details, last_heartbeat_at=now)
     with get_database().transaction() as session:
-        row = session.get(RunActivity, activity_id)
-        if row is None or row.status != "running":
-            return
-        _close_attempt(row, "completed", None)
-        row.status, row.output, row.finished_at, row.error = "completed", output, now, None
-        if not isinstance(details, _Unchanged):
-            row.heartbeat_details, row.last_heartbeat_at = details, now
+        session.execute(
+            sa.update(RunActivity)
+            .where(RunActivity.id == activity_id, RunActivity.status == "running")
+            .values(**values)
+        )
 
 
 def fail_activity(
@@ -391,7 +393,3 @@ def heartbeat(activity_id: str, run_id: str, details: Any) -> str:
             .values(last_heartbeat_at=now, heartbeat_details=details)
         )
         return session.scalar(sa.select(Run.status).where(Run.id == run_id)) or "running"
-
-
-def layer_of(session: Session, run: Run) -> ProjectLayer | None:
-    return session.get(ProjectLayer, run.layer_id) if run.layer_id else None

@@ -8,10 +8,12 @@ keeps recovering as long as the catalog keeps it.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
+from sqlalchemy.exc import OperationalError
 
 from layers.catalog import registry
 from layers.content.jobs.workflows import application_error
@@ -25,9 +27,19 @@ log = logging.getLogger("layers.engine")
 TICK_WORKFLOW = "layers.engine.scheduler_tick"
 
 
-@DBOS.step(name="engine.complete_run", retries_allowed=True, max_attempts=5)
 def _complete(run_id: str, output: Any) -> None:
-    recorder.complete_run(run_id, output)
+    """Not a DBOS step (one system-database write less per run): a replay after a crash runs
+    it again, which is harmless since the transition is conditional. Transient database errors
+    are retried here, as a step's retries would."""
+    for attempt in range(1, 6):
+        try:
+            recorder.complete_run(run_id, output)
+            return
+        except OperationalError:
+            if attempt == 5:
+                raise
+            log.warning("completing run %s failed; retrying", run_id, exc_info=True)
+            time.sleep(0.2 * 2**attempt)
 
 
 @DBOS.step(name="engine.fail_run", retries_allowed=True, max_attempts=5)

@@ -503,9 +503,7 @@ def activity_out(activity: RunActivity, position: int) -> ActivityOut:
         name=activity.name,
         status=activity.status,
         attempts=activity.attempts,
-        attempt_history=[
-            ActivityAttempt.model_validate(entry) for entry in activity.attempt_history or []
-        ],
+        attempt_history=_attempts(activity),
         input=activity.input,
         output=activity.output,
         error=ActivityError.model_validate(activity.error) if activity.error else None,
@@ -517,6 +515,16 @@ def activity_out(activity: RunActivity, position: int) -> ActivityOut:
         kept=activity.kept_from is not None,
         kept_from=activity.kept_from,
     )
+
+
+def _attempts(activity: RunActivity) -> list[ActivityAttempt]:
+    entries = [dict(entry) for entry in activity.attempt_history or []]
+    if entries and entries[-1].get("finishedAt") is None and activity.status != "running":
+        # The last attempt ended with the activity (see recorder.complete_activity).
+        finished = activity.finished_at
+        entries[-1]["finishedAt"] = clock.isoformat_z(finished) if finished else None
+        entries[-1]["outcome"] = activity.status
+    return [ActivityAttempt.model_validate(entry) for entry in entries]
 
 
 def detail(session: Session, run: Run) -> RunDetail:
