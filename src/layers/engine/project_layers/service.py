@@ -413,6 +413,9 @@ def execute_across(
         raise NotFound(
             f"No layer template has a command '{body.command_id}'.", commandId=body.command_id
         )
+    executable = [t for t in candidates if t.commands[body.command_id].trigger == "executable"]
+    if not executable:
+        _check_command(candidates[-1], body.command_id)  # raises COMMAND_NOT_EXECUTABLE
     filters = body.filters
     if filters.project_id is not None:
         projects.get(session, tenant, filters.project_id)  # 404 across tenants
@@ -444,7 +447,13 @@ def execute_across(
         template = registry.for_layer(layer)
         if template is None or body.command_id not in template.commands:
             continue
-        _check_command(template, body.command_id)
+        if template.commands[body.command_id].trigger != "executable":
+            skipped.append(
+                SkippedLayer(
+                    layer_id=layer.id, status=layer.status, reason="command not executable"
+                )
+            )
+            continue
         validate_parameters(template, body.command_id, body.parameters)
         if layer.status != "active":
             skipped.append(
