@@ -179,7 +179,19 @@ def test_cancel_a_running_run(client: TestClient, tenant: Tenant) -> None:
     gate = plugin.BLOCKED[marker] = threading.Event()
     try:
         accepted = execute(client, headers, layer["id"], "three-steps", {"marker": marker})
-        wait_for_run(client, headers, accepted["runId"], ("running",))
+        # A slow activity shows as running (its row is written once it has run a moment).
+        wait_for(
+            lambda: (
+                [
+                    a["status"]
+                    for a in client.get(f"/v1/runs/{accepted['runId']}", headers=headers).json()[
+                        "activities"
+                    ]
+                ]
+                == ["running"]
+            )
+        )
+        assert wait_for_run(client, headers, accepted["runId"], ("running",))
         canceled = client.post(f"/v1/runs/{accepted['runId']}/cancel", headers=headers)
         assert canceled.status_code == 200 and canceled.json()["status"] == "canceled"
         again = client.post(f"/v1/runs/{accepted['runId']}/cancel", headers=headers)

@@ -118,14 +118,19 @@ class RunContext:
 @dataclass
 class _RunState:
     context: RunContext
+    mark: recorder.RunMark
+    fresh: bool
     body_logs: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
 class _ActivityState:
-    run_id: str
-    activity_id: str
-    name: str
+    """One attempt of an activity. ``row`` is shared by the attempts; its ``written`` flag and
+    ``finished`` are guarded by ``row_lock`` (the lazy-write timer runs on another thread)."""
+
+    row: recorder.ActivityRow
+    row_lock: threading.Lock
+    mark: recorder.RunMark
     attempt: int
     previous_details: Any
     interval: float
@@ -133,7 +138,20 @@ class _ActivityState:
     has_details: bool = False
     dirty: bool = False
     last_write: float | None = None
+    finished: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def run_id(self) -> str:
+        return self.row.run_id
+
+    @property
+    def activity_id(self) -> str:
+        return self.row.activity_id
+
+    @property
+    def name(self) -> str:
+        return self.row.name
 
 
 _run_state: ContextVar[_RunState | None] = ContextVar("layers_run_state", default=None)
@@ -141,13 +159,21 @@ _activity_state: ContextVar[_ActivityState | None] = ContextVar("layers_activity
 
 
 @contextmanager
-def running(context: RunContext) -> Iterator[None]:
-    """Inside the generic workflow: make `context` the current run (logs, activities)."""
-    token = _run_state.set(_RunState(context))
+def running(context: RunContext, mark: recorder.RunMark) -> Iterator[None]:
+    """Inside the generic workflow: make `context` the current run (logs, activities). A run
+    that writes nothing for `recorder.LAZY_SECONDS` gets its running transition by timer."""
+    token = _run_state.set(_RunState(context, mark, fresh=not mark.written))
     run_token = run_id_var.set(context.run_id)
+    timer = None
+    if not mark.written:
+        timer = threading.Timer(recorder.LAZY_SECONDS, recorder.touch_run, (mark,))
+        timer.daemon = True
+        timer.start()
     try:
         yield
     finally:
+        if timer is not None:
+            timer.cancel()
         run_id_var.reset(run_token)
         _run_state.reset(token)
 
@@ -155,6 +181,11 @@ def running(context: RunContext) -> Iterator[None]:
 def current_run() -> RunContext | None:
     state = _run_state.get()
     return state.context if state else None
+
+
+def current_mark() -> recorder.RunMark | None:
+    state = _run_state.get()
+    return state.mark if state else None
 
 
 # ---- activities ----
@@ -233,47 +264,67 @@ def _execute(
     assert state is not None
     assert run_id is not None
     assert step_id is not None
-    started = recorder.start_activity(
+    row = recorder.start_activity(
         run_id,
         step_id,
         name,
         _recorded_input(signature, args, kwargs),
         retry_of=state.context.retry_of,
+        fresh=state.fresh,
+        mark=state.mark,
     )
-    attempt, details = started.attempt, started.details
+    row_lock = threading.Lock()
+    attempt, details = row.attempt, row.details
     while True:
-        activity_state = _ActivityState(
-            run_id, started.activity_id, name, attempt, details, interval
-        )
+        activity_state = _ActivityState(row, row_lock, state.mark, attempt, details, interval)
+        timer = None
+        if not row.written:
+            timer = threading.Timer(recorder.LAZY_SECONDS, _ensure_written, (activity_state,))
+            timer.daemon = True
+            timer.start()
         token = _activity_state.set(activity_state)
         attempt_started = clock.now()
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
+            if timer is not None:
+                timer.cancel()
+            _ensure_written(activity_state)
             _flush(activity_state)
             if activity_state.has_details:
                 details = activity_state.details
             if isinstance(exc, RunCanceled):
-                recorder.cancel_activity(started.activity_id)
+                recorder.cancel_activity(row.activity_id)
                 raise
             error = describe_error(exc)
             if retry.retryable(exc) and attempt < retry.max_attempts:
                 delay = retry.delay(attempt)
                 recorder.attempt_failed(
-                    started.activity_id, run_id, name, attempt, attempt_started, error, delay
+                    row.activity_id, run_id, name, attempt, attempt_started, error, delay
                 )
                 time.sleep(delay)
-                attempt = recorder.next_attempt(started.activity_id)
+                attempt = recorder.next_attempt(row.activity_id)
                 continue
-            recorder.fail_activity(
-                started.activity_id, run_id, name, attempt, attempt_started, error
-            )
+            recorder.fail_activity(row.activity_id, run_id, name, attempt, attempt_started, error)
             raise
         finally:
             _activity_state.reset(token)
+        if timer is not None:
+            timer.cancel()
         pending = to_json(activity_state.details) if activity_state.dirty else recorder.UNCHANGED
-        recorder.complete_activity(started.activity_id, bounded(result), pending)
+        with row_lock:
+            activity_state.finished = True
+            recorder.complete_activity(row, bounded(result), pending, state.mark)
+            row.written = True
         return result
+
+
+def _ensure_written(state: _ActivityState) -> None:
+    """Give a running activity its row (first heartbeat, failure, or a slow activity)."""
+    with state.row_lock:
+        if state.row.written or state.finished:
+            return
+        recorder.insert_activity(state.row, state.mark)
 
 
 # ---- heartbeats and logs ----
@@ -295,6 +346,7 @@ def heartbeat(details: Any = None) -> None:
             state.dirty = True
             return
         state.last_write, state.dirty = now, False
+    _ensure_written(state)
     status = recorder.heartbeat(state.activity_id, state.run_id, to_json(details))
     if status == "canceled":
         raise RunCanceled(f"run {state.run_id} was canceled")
@@ -335,6 +387,7 @@ def log(level: LogLevel, message: str) -> None:
             message,
             activity_id=activity_state.activity_id,
             activity_name=activity_state.name,
+            mark=run.mark,
         )
         return
     # From the workflow body, which is replayed after a crash: key the line by the DBOS step
@@ -345,4 +398,6 @@ def log(level: LogLevel, message: str) -> None:
     after_step = ctx.function_id if ctx is not None else 0
     rank = run.body_logs.get(after_step, 0) + 1
     run.body_logs[after_step] = rank
-    recorder.append_log(run.context.run_id, level, message, dedupe_key=f"body:{after_step}:{rank}")
+    recorder.append_log(
+        run.context.run_id, level, message, dedupe_key=f"body:{after_step}:{rank}", mark=run.mark
+    )

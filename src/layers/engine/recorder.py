@@ -8,6 +8,8 @@ sticky: a late activity of a canceled run cannot resurrect it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -42,14 +44,6 @@ class _Unchanged:
 UNCHANGED: Final = _Unchanged()
 
 
-@dataclass(frozen=True)
-class ActivityStart:
-    activity_id: str
-    attempt: int
-    details: Any
-    resumed: bool
-
-
 def _insert_log(
     session: Session,
     run_id: str,
@@ -81,8 +75,9 @@ def append_log(
     activity_id: str | None = None,
     activity_name: str | None = None,
     dedupe_key: str | None = None,
+    mark: RunMark | None = None,
 ) -> None:
-    with get_database().transaction() as session:
+    with _write(mark) as session:
         if dedupe_key is not None:
             exists = session.scalar(
                 sa.select(RunLog.id).where(RunLog.run_id == run_id, RunLog.dedupe_key == dedupe_key)
@@ -103,33 +98,58 @@ def append_log(
 # ---- runs ----
 
 
-def begin_run(run_id: str) -> RunContext | None:
-    """Mark the run running (idempotent) and load its context; None if it already ended."""
+@dataclass
+class RunMark:
+    """A run's ``queued → running`` transition, written once, by the run's first write.
+
+    Folding it into that write (rather than writing it when the run starts) saves a commit
+    per run; a timer writes it alone if the run has written nothing after `LAZY_SECONDS`.
+    """
+
+    run_id: str
+    started_at: datetime
+    message: str
+    written: bool = False
+
+
+LAZY_SECONDS = 0.25
+
+
+@contextmanager
+def _write(mark: RunMark | None) -> Iterator[Session]:
+    """A write transaction of the run; the first one also marks the run running."""
+    with get_database().transaction() as session:
+        if mark is not None and not mark.written:
+            moved = session.execute(
+                sa.update(Run)
+                .where(Run.id == mark.run_id, Run.status == "queued")
+                .values(status="running", started_at=mark.started_at, updated_at=clock.now())
+            )
+            if moved.rowcount:  # type: ignore[attr-defined]
+                _insert_log(session, mark.run_id, "info", mark.message, dedupe_key="engine:begin")
+        yield session
+    if mark is not None:
+        mark.written = True
+
+
+def touch_run(mark: RunMark) -> None:
+    """Write the running transition now (the run's timer, when nothing else wrote yet)."""
+    if not mark.written:
+        with _write(mark):
+            pass
+
+
+def begin_run(run_id: str) -> tuple[RunContext, RunMark] | None:
+    """Load the run's context (a read); None if it already ended. A run still ``queued`` is a
+    fresh start: its running transition waits for its first write (`RunMark`)."""
     from layers.engine.authoring import RunContext
 
-    now = clock.now()
-    with get_database().transaction() as session:
+    with get_database().transaction(write=False) as session:
         run = session.get(Run, run_id)
         if run is None:
             raise LookupError(f"run {run_id} has no row")
         if run.status in RUN_TERMINAL:
             return None
-        if run.status == "queued":
-            session.execute(
-                sa.update(Run)
-                .where(Run.id == run_id, Run.status == "queued")
-                .values(status="running", started_at=now, updated_at=now)
-            )
-            version = f" v{run.workflow_version}" if run.workflow_version else ""
-            retry = f", retry of {run.retry_of}" if run.retry_of else ""
-            _insert_log(
-                session,
-                run_id,
-                "info",
-                f"run started: {run.command_id} ({run.workflow_name}{version}, "
-                f"trigger {run.trigger}{retry})",
-                dedupe_key="engine:begin",
-            )
         config: dict[str, Any] = {}
         if run.layer_id is not None and run.config_version is not None:
             config = (
@@ -141,7 +161,16 @@ def begin_run(run_id: str) -> RunContext | None:
                 )
                 or {}
             )
-        return RunContext(
+        version = f" v{run.workflow_version}" if run.workflow_version else ""
+        retry = f", retry of {run.retry_of}" if run.retry_of else ""
+        mark = RunMark(
+            run_id=run.id,
+            started_at=clock.now(),
+            message=f"run started: {run.command_id} ({run.workflow_name}{version}, "
+            f"trigger {run.trigger}{retry})",
+            written=run.status != "queued",
+        )
+        context = RunContext(
             run_id=run.id,
             command_id=run.command_id,
             trigger=run.trigger,
@@ -159,13 +188,14 @@ def begin_run(run_id: str) -> RunContext | None:
             parent_run_id=run.parent_run_id,
             scheduled_for=run.scheduled_for,
         )
+        return context, mark
 
 
-def complete_run(run_id: str, output: Any) -> bool:
+def complete_run(run_id: str, output: Any, mark: RunMark | None = None) -> bool:
     from layers.engine.runs import service as runs
 
     now = clock.now()
-    with get_database().transaction() as session:
+    with _write(mark) as session:
         done = session.execute(
             sa.update(Run)
             .where(Run.id == run_id, Run.status == "running")
@@ -180,11 +210,11 @@ def complete_run(run_id: str, output: Any) -> bool:
         return True
 
 
-def fail_run(run_id: str, error: dict[str, Any]) -> bool:
+def fail_run(run_id: str, error: dict[str, Any], mark: RunMark | None = None) -> bool:
     from layers.engine.runs import service as runs
 
     now = clock.now()
-    with get_database().transaction() as session:
+    with _write(mark) as session:
         failed = session.scalar(
             sa.select(RunActivity)
             .where(RunActivity.run_id == run_id, RunActivity.status == "failed")
@@ -203,7 +233,13 @@ def fail_run(run_id: str, error: dict[str, Any]) -> bool:
         done = session.execute(
             sa.update(Run)
             .where(Run.id == run_id, Run.status.in_(("queued", "running")))
-            .values(status="failed", error=error, finished_at=now, updated_at=now)
+            .values(
+                status="failed",
+                error=error,
+                started_at=sa.func.coalesce(Run.started_at, now),
+                finished_at=now,
+                updated_at=now,
+            )
         )
         if not done.rowcount:  # type: ignore[attr-defined]
             return False
@@ -224,58 +260,126 @@ def _took(run: Run, now: datetime) -> str:
 # ---- activities ----
 
 
+@dataclass
+class ActivityRow:
+    """An activity as the recorder writes it; `written` once its row exists."""
+
+    activity_id: str
+    run_id: str
+    step_id: int
+    name: str
+    input: Any
+    attempt: int
+    details: Any
+    started_at: datetime
+    written: bool
+
+
 def start_activity(
-    run_id: str, step_id: int, name: str, input_: Any, *, retry_of: str | None
-) -> ActivityStart:
-    """The activity row for (run, step): created, or found again when DBOS re-executes the step
-    after a crash (one more attempt; its last heartbeat is handed back)."""
+    run_id: str,
+    step_id: int,
+    name: str,
+    input_: Any,
+    *,
+    retry_of: str | None,
+    fresh: bool,
+    mark: RunMark | None = None,
+) -> ActivityRow:
+    """The activity of (run, step).
+
+    In a fresh execution of a run no row can exist yet, and none is written now: the row is
+    inserted whole when the activity ends, or when it first heartbeats, fails or has run for
+    `LAZY_SECONDS` (see `insert_activity`). When DBOS re-executes a step after a crash, the
+    row (if the interrupted attempt got one) is found again: one more attempt, and its last
+    heartbeat is handed back.
+    """
     now = clock.now()
-    with get_database().transaction() as session:
+    if fresh:
+        details = None
+        if retry_of is not None:
+            with get_database().transaction(write=False) as session:
+                details = session.scalar(
+                    sa.select(RunActivity.heartbeat_details).where(
+                        RunActivity.run_id == retry_of, RunActivity.step_id == step_id
+                    )
+                )
+        return ActivityRow(new_id("act"), run_id, step_id, name, input_, 1, details, now, False)
+    with _write(mark) as session:
         row = session.scalar(
             sa.select(RunActivity)
             .where(RunActivity.run_id == run_id, RunActivity.step_id == step_id)
             .with_for_update()
         )
-        if row is not None:
-            row.attempts += 1
-            row.status = "running"
-            row.finished_at = None
-            history = list(row.attempt_history or [])
-            if history and history[-1].get("finishedAt") is None:
-                history[-1] = {**history[-1], "outcome": "interrupted"}
-            row.attempt_history = [*history, _attempt_entry(row.attempts, now)][-MAX_HISTORY:]
-            _insert_log(
-                session,
-                run_id,
-                "warning",
-                f"{name}: resumed after an interruption (attempt {row.attempts})",
-                activity_id=row.id,
-                activity_name=name,
+        if row is None:
+            activity = ActivityRow(
+                new_id("act"), run_id, step_id, name, input_, 1, None, now, False
             )
-            return ActivityStart(row.id, row.attempts, row.heartbeat_details, True)
-        details = None
-        if retry_of is not None:
-            details = session.scalar(
-                sa.select(RunActivity.heartbeat_details).where(
-                    RunActivity.run_id == retry_of, RunActivity.step_id == step_id
-                )
-            )
-        activity_id = new_id("act")
-        session.execute(
-            sa.insert(RunActivity).values(
-                id=activity_id,
-                run_id=run_id,
-                step_id=step_id,
-                name=name,
-                status="running",
-                input=input_,
-                attempts=1,
-                attempt_history=[_attempt_entry(1, now)],
-                started_at=now,
-                heartbeat_details=details,
-            )
+            _insert_activity(session, activity, status="running")
+            activity.written = True
+            return activity
+        row.attempts += 1
+        row.status = "running"
+        row.finished_at = None
+        history = list(row.attempt_history or [])
+        if history and history[-1].get("finishedAt") is None:
+            history[-1] = {**history[-1], "outcome": "interrupted"}
+        row.attempt_history = [*history, _attempt_entry(row.attempts, now)][-MAX_HISTORY:]
+        _insert_log(
+            session,
+            run_id,
+            "warning",
+            f"{name}: resumed after an interruption (attempt {row.attempts})",
+            activity_id=row.id,
+            activity_name=name,
         )
-        return ActivityStart(activity_id, 1, details, False)
+        return ActivityRow(
+            row.id,
+            run_id,
+            step_id,
+            name,
+            row.input,
+            row.attempts,
+            row.heartbeat_details,
+            row.started_at,
+            True,
+        )
+
+
+def _insert_activity(
+    session: Session,
+    activity: ActivityRow,
+    *,
+    status: str,
+    output: Any = None,
+    finished_at: datetime | None = None,
+    details: Any = UNCHANGED,
+) -> None:
+    heartbeat_values: dict[str, Any] = {"heartbeat_details": activity.details}
+    if not isinstance(details, _Unchanged):
+        heartbeat_values = {"heartbeat_details": details, "last_heartbeat_at": finished_at}
+    session.execute(
+        sa.insert(RunActivity).values(
+            id=activity.activity_id,
+            run_id=activity.run_id,
+            step_id=activity.step_id,
+            name=activity.name,
+            status=status,
+            input=activity.input,
+            output=output,
+            attempts=activity.attempt,
+            attempt_history=[_attempt_entry(activity.attempt, activity.started_at)],
+            started_at=activity.started_at,
+            finished_at=finished_at,
+            **heartbeat_values,
+        )
+    )
+
+
+def insert_activity(activity: ActivityRow, mark: RunMark | None = None) -> None:
+    """Write a running activity's row (its first heartbeat, failure, or a slow start)."""
+    with _write(mark) as session:
+        _insert_activity(session, activity, status="running")
+    activity.written = True
 
 
 def _attempt_entry(attempt: int, started: datetime) -> dict[str, Any]:
@@ -332,17 +436,26 @@ def next_attempt(activity_id: str) -> int:
         return row.attempts
 
 
-def complete_activity(activity_id: str, output: Any, details: Any = UNCHANGED) -> None:
-    """One conditional UPDATE (the hot path): the open attempt of ``attemptHistory`` is closed
-    by the activity's own status and end time when it is shown."""
+def complete_activity(
+    activity: ActivityRow, output: Any, details: Any = UNCHANGED, mark: RunMark | None = None
+) -> None:
+    """The activity's one write when it never needed one before (the hot path: the row is
+    inserted whole), else one conditional UPDATE. The open attempt of ``attemptHistory`` is
+    closed by the activity's own status and end time when it is shown."""
     now = clock.now()
-    values: dict[str, Any] = {"status": "completed", "output": output, "finished_at": now}
-    if not isinstance(details, _Unchanged):
-        values.update(heartbeat_details=details, last_heartbeat_at=now)
-    with get_database().transaction() as session:
+    with _write(mark) as session:
+        if not activity.written:
+            _insert_activity(
+                session, activity, status="completed", output=output, finished_at=now,
+                details=details,
+            )  # fmt: skip
+            return
+        values: dict[str, Any] = {"status": "completed", "output": output, "finished_at": now}
+        if not isinstance(details, _Unchanged):
+            values.update(heartbeat_details=details, last_heartbeat_at=now)
         session.execute(
             sa.update(RunActivity)
-            .where(RunActivity.id == activity_id, RunActivity.status == "running")
+            .where(RunActivity.id == activity.activity_id, RunActivity.status == "running")
             .values(**values)
         )
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from layers.catalog import registry
 from layers.content.jobs.workflows import application_error
 from layers.engine import recorder, runtime
-from layers.engine.authoring import RunCanceled, describe_error, running
+from layers.engine.authoring import RunCanceled, current_mark, describe_error, running
 from layers.engine.inputs import FORK_WORKFLOW, RUN_WORKFLOW, ForkInput, RunInput
 from layers.engine.jsonutil import bounded
 
@@ -27,13 +27,13 @@ log = logging.getLogger("layers.engine")
 TICK_WORKFLOW = "layers.engine.scheduler_tick"
 
 
-def _complete(run_id: str, output: Any) -> None:
+def _complete(run_id: str, output: Any, mark: recorder.RunMark) -> None:
     """Not a DBOS step (one system-database write less per run): a replay after a crash runs
     it again, which is harmless since the transition is conditional. Transient database errors
     are retried here, as a step's retries would."""
     for attempt in range(1, 6):
         try:
-            recorder.complete_run(run_id, output)
+            recorder.complete_run(run_id, output, mark)
             return
         except OperationalError:
             if attempt == 5:
@@ -45,17 +45,18 @@ def _complete(run_id: str, output: Any) -> None:
 @DBOS.step(name="engine.fail_run", retries_allowed=True, max_attempts=5)
 def _fail(run_id: str, error: dict[str, Any]) -> None:
     step = DBOS.step_id
-    recorder.fail_run(run_id, {**error, "failedAtStep": step})
+    recorder.fail_run(run_id, {**error, "failedAtStep": step}, current_mark())
 
 
 @DBOS.workflow(name=RUN_WORKFLOW)
 def run_command(inp: RunInput) -> Any:
     run_id = DBOS.workflow_id
     assert run_id is not None
-    context = recorder.begin_run(run_id)
-    if context is None:  # canceled before it started
+    begun = recorder.begin_run(run_id)
+    if begun is None:  # canceled before it started
         return None
-    with running(context):
+    context, mark = begun
+    with running(context, mark):
         try:
             fn = registry.workflow(inp.workflow, inp.version)
             output = bounded(fn(context))
@@ -66,7 +67,7 @@ def run_command(inp: RunInput) -> Any:
             if cause is not None:
                 _fail(run_id, describe_error(cause))
             raise
-    _complete(run_id, output)
+        _complete(run_id, output, mark)
     return output
 
 
