@@ -11,8 +11,10 @@ import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+import jsonschema
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -58,6 +60,12 @@ class Command:
     description: str = ""
     cron_override: bool = False
     probe: Probe | None = None
+
+    @cached_property
+    def parameters_validator(self) -> jsonschema.Draft202012Validator | None:
+        if self.parameters_schema is None:
+            return None
+        return jsonschema.Draft202012Validator(dict(self.parameters_schema))
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,10 @@ class Template:
     @property
     def has_cron_override(self) -> bool:
         return any(cmd.cron_override for cmd in self.commands.values())
+
+    @cached_property
+    def config_validator(self) -> jsonschema.Draft202012Validator:
+        return jsonschema.Draft202012Validator(self.published_config_schema())
 
     def published_config_schema(self) -> dict[str, Any]:
         """The config schema as published (and enforced): with ``schedule.cron`` added when

@@ -48,9 +48,10 @@ MAX_FANOUT = 1000
 # ---- validation ----
 
 
-def _schema_fields(schema: Mapping[str, Any], instance: Any, prefix: str) -> list[dict[str, str]]:
+def _schema_fields(
+    validator: jsonschema.Draft202012Validator, instance: Any, prefix: str
+) -> list[dict[str, str]]:
     fields: list[dict[str, str]] = []
-    validator = jsonschema.Draft202012Validator(dict(schema))
     for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
         path = ".".join([prefix, *(str(p) for p in error.absolute_path)])
         if error.validator == "required" and isinstance(error.instance, Mapping):
@@ -70,7 +71,7 @@ def validate_config(template: Template, config: dict[str, Any]) -> None:
 
     if len(json.dumps(config)) > MAX_CONFIG_BYTES:
         raise Validation.field("config", f"must be at most {MAX_CONFIG_BYTES} bytes as JSON")
-    fields = _schema_fields(template.published_config_schema(), config, "config")
+    fields = _schema_fields(template.config_validator, config, "config")
     if fields:
         names = ", ".join(sorted({f["field"] for f in fields}))
         raise Validation(f"Invalid config: {names}", fields=fields)
@@ -78,10 +79,10 @@ def validate_config(template: Template, config: dict[str, Any]) -> None:
 
 
 def validate_parameters(template: Template, command_id: str, parameters: dict[str, Any]) -> None:
-    command = template.commands[command_id]
-    if command.parameters_schema is None:
+    validator = template.commands[command_id].parameters_validator
+    if validator is None:
         return
-    fields = _schema_fields(command.parameters_schema, parameters, "parameters")
+    fields = _schema_fields(validator, parameters, "parameters")
     if fields:
         names = ", ".join(sorted({f["field"] for f in fields}))
         raise Validation(f"Invalid parameters: {names}", fields=fields)
