@@ -264,3 +264,19 @@ def test_a_long_activity_stops_at_its_next_heartbeat_when_canceled(
     run = client.get(f"/v1/runs/{run_id}", headers=headers).json()
     assert run["status"] == "canceled" and run["activities"][0]["status"] == "canceled"
     assert run["activities"][0]["attemptHistory"][-1]["outcome"] == "canceled"
+
+
+def test_a_retry_whose_original_durable_state_is_gone_fails_clearly(
+    client: TestClient, tenant: Tenant
+) -> None:
+    from dbos import DBOS
+
+    headers = tenant.headers(test=True)
+    layer = install(client, headers, new_project(client, headers))
+    failed = wait_for_run(
+        client, headers, execute(client, headers, layer["id"], "body-fails")["runId"]
+    )
+    DBOS.delete_workflow(failed["id"])
+    retry = client.post(f"/v1/runs/{failed['id']}/retry", headers=headers).json()
+    again = wait_for_run(client, headers, retry["runId"])
+    assert again["status"] == "failed" and again["error"]["code"] == "RETRY_UNAVAILABLE"

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
+from dbos._error import DBOSNonExistentWorkflowError
 from sqlalchemy.exc import OperationalError
 
 from layers.catalog import registry
@@ -75,14 +76,30 @@ def run_command(inp: RunInput) -> Any:
 def fork_run(inp: ForkInput) -> str:
     """Start the retry `inp.new_run_id` as a fork of the original: DBOS copies the recorded
     outputs of the steps before `start_step`, so those activities do not run again."""
-    with SetWorkflowID(inp.new_run_id):
-        handle = DBOS.fork_workflow(
-            inp.original_run_id,
-            inp.start_step,
-            queue_name=runtime.DEFAULT_QUEUE,
-            application_version=runtime.APP_VERSION,
-        )
+    try:
+        with SetWorkflowID(inp.new_run_id):
+            handle = DBOS.fork_workflow(
+                inp.original_run_id,
+                inp.start_step,
+                queue_name=runtime.DEFAULT_QUEUE,
+                application_version=runtime.APP_VERSION,
+            )
+    except DBOSNonExistentWorkflowError:
+        # The original's durable state is gone: the retry cannot reuse anything; say so.
+        _fail_retry(inp.new_run_id, inp.original_run_id)
+        return inp.new_run_id
     return str(handle.workflow_id)
+
+
+@DBOS.step(name="engine.fail_retry")
+def _fail_retry(run_id: str, original_run_id: str) -> None:
+    recorder.fail_run(
+        run_id,
+        {
+            "code": "RETRY_UNAVAILABLE",
+            "message": f"the durable state of {original_run_id} is gone; execute the command anew",
+        },
+    )
 
 
 @DBOS.step(name="engine.tick")
