@@ -9,6 +9,9 @@ Invariants:
 * The recorder's row is keyed by (run, DBOS step id). A step that DBOS re-executes after a
   crash finds its row: one more attempt, and `last_heartbeat_details()` returns what the
   interrupted attempt last recorded.
+* A fast activity costs one write: its row is inserted whole when it ends, unless it
+  heartbeats, fails or runs past `recorder.LAZY_SECONDS` first (then it is written at that
+  moment, by a timer thread if need be).
 * Outside a run (a unit test calling an activity directly) an activity is a plain call and
   `heartbeat`/`log` only reach the process log.
 """

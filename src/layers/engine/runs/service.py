@@ -35,7 +35,7 @@ from layers.engine.runs.schemas import (
 from layers.engine.templates import Template
 from layers.kit import clock
 from layers.kit.db import after_commit
-from layers.kit.errors import Conflict
+from layers.kit.errors import Conflict, Validation
 from layers.kit.ids import new_id
 from layers.kit.pagination import decode_cursor, encode_cursor, fetch_page
 from layers.kit.repository import TenantRepository, TenantScope
@@ -140,8 +140,6 @@ def logs_page(
     if cursor:
         raw = decode_cursor(cursor)
         if not raw.isdigit():
-            from layers.kit.errors import Validation
-
             raise Validation.field("cursor", "malformed cursor", "cursor_invalid")
         stmt = stmt.where(RunLog.id > int(raw))
     rows = list(session.scalars(stmt.order_by(RunLog.id).limit(limit + 1)))
