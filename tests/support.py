@@ -10,13 +10,17 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from layers.kit import clock
 from layers.kit import db as kit_db
+from layers.kit.clock import ManualClock
 from layers.orgs import service as orgs
 
 T = TypeVar("T")
@@ -157,6 +161,21 @@ class ServerProcess:
         return live, test
 
 
+@contextmanager
+def manual_time(start: datetime) -> Iterator[ManualClock]:
+    """A manual clock for the whole process, with the background scheduler ticks held (so the
+    wall-clock tick does not race a test that calls `layers.engine.scheduler.tick` itself)."""
+    from layers.engine import scheduler
+
+    manual = ManualClock(start)
+    previous = clock.use_clock(manual)
+    try:
+        with scheduler.background_paused():
+            yield manual
+    finally:
+        clock.use_clock(previous)
+
+
 def start_server(
     command: list[str], env: dict[str, str], port: int, *, cwd: Path = REPO
 ) -> ServerProcess:
@@ -199,3 +218,35 @@ def start_server(
 
 def layers_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "layers.cli.main", *args]
+
+
+def start_worker(executor_id: str, env: dict[str, str], *, cwd: Path = REPO) -> ServerProcess:
+    """Start `layers worker` (no HTTP) in its own process group; wait until it runs."""
+    import threading
+
+    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        layers_command("worker", "--executor-id", executor_id),
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output: list[str] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line.rstrip("\n"))
+
+    threading.Thread(target=pump, daemon=True).start()
+
+    def running() -> bool:
+        if process.poll() is not None:
+            raise AssertionError("worker exited:\n" + "\n".join(output[-40:]))
+        return any(line.startswith(f"worker {executor_id} running") for line in output)
+
+    wait_for(running, timeout=90, every=0.2)
+    return ServerProcess(process, 0, output)

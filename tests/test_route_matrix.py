@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from layers.app import API_ROUTERS
+from tests.engine.helpers import register_test_templates
 from tests.support import ACME, Tenant, assert_error, key_with_scopes, new_tenant, wait_for
 
 PARAM_RE = re.compile(r"{(\w+)(?::\w+)?}")
@@ -29,7 +30,19 @@ SAMPLE_BODIES: dict[str, dict[str, Any] | None] = {
     "POST /v1/projects/{project_id}/influencers": {"gender": "female"},
     "POST /v1/api-keys/{key_id}/kill": None,
     "POST /v1/jobs/{job_id}/cancel": None,
+    "POST /v1/projects/{project_id}/layers": {"templateId": "test-pipeline", "config": {}},
+    "PATCH /v1/layers/{layer_id}": {"config": {"size": 4}},
+    "POST /v1/layers/{layer_id}/rollback": {"version": 1},
+    "POST /v1/layers/{layer_id}/pause": None,
+    "POST /v1/layers/{layer_id}/resume": None,
+    "POST /api/project-layers/{project_layer_id}/execute": {"commandId": "refresh"},
+    "POST /api/commands/execute": {"commandId": "refresh"},
+    "POST /v1/runs/{run_id}/retry": None,
+    "POST /v1/runs/{run_id}/cancel": None,
 }
+
+# Routes whose path names a global object (the same for every organization and mode).
+GLOBAL_ROUTES = frozenset({"/v1/layer-templates/{template_id}"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,7 @@ class World:
 
 
 def _create_world(client: TestClient) -> World:
+    register_test_templates()
     owner, intruder = new_tenant("Owner"), new_tenant("Intruder")
     headers = owner.headers()
     project = client.post("/v1/projects", json=ACME, headers=headers).json()
@@ -47,7 +61,16 @@ def _create_world(client: TestClient) -> World:
     job = client.post(f"/v1/projects/{project['id']}/keywords/refresh", headers=headers).json()
     spare_key = key_with_scopes(owner, ["projects:read"])
     key_id = client.get("/v1/whoami", headers={"Authorization": f"Bearer {spare_key}"}).json()
+    layer = client.post(
+        f"/v1/projects/{project['id']}/layers",
+        json={"templateId": "test-pipeline"},
+        headers=headers,
+    ).json()
     ids = {
+        "layer_id": layer["id"],
+        "project_layer_id": layer["id"],
+        "run_id": layer["installRunId"],
+        "template_id": "test-pipeline",
         "project_id": project["id"],
         "influencer_id": influencer["items"][0]["influencerId"],
         "job_id": job["jobId"],
@@ -64,7 +87,16 @@ def _create_world(client: TestClient) -> World:
 # How to produce each path parameter for an object owned by `world.owner` (live mode).
 PATH_FIXTURES: dict[str, Callable[[World], str]] = {
     name: (lambda world, name=name: world.ids[name])  # type: ignore[misc]
-    for name in ("project_id", "influencer_id", "job_id", "key_id")
+    for name in (
+        "project_id",
+        "influencer_id",
+        "job_id",
+        "key_id",
+        "layer_id",
+        "project_layer_id",
+        "run_id",
+        "template_id",
+    )
 }
 
 
@@ -117,8 +149,14 @@ def test_no_key_is_401(client: TestClient, world: World, method: str, route: API
 
 
 @pytest.mark.parametrize(
-    ("method", "route"), [p for p in PARAMS if PARAM_RE.search(p.values[1].path)]
-)  # type: ignore[union-attr]
+    ("method", "route"),
+    [
+        p
+        for p in PARAMS
+        if PARAM_RE.search(p.values[1].path)  # type: ignore[union-attr]
+        and p.values[1].path not in GLOBAL_ROUTES  # type: ignore[union-attr]
+    ],
+)
 def test_other_organization_and_other_mode_get_404(
     client: TestClient, world: World, method: str, route: APIRoute
 ) -> None:

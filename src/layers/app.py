@@ -14,8 +14,11 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from layers import __version__
+from layers.catalog.router import router as catalog_router
 from layers.content.jobs.router import router as jobs_router
 from layers.engine import runtime
+from layers.engine.project_layers.router import router as layers_router
+from layers.engine.runs.router import router as runs_router
 from layers.kit import db as kit_db
 from layers.kit.http import RequestContextMiddleware, install_error_handlers
 from layers.kit.media_router import router as media_router
@@ -25,7 +28,14 @@ from layers.projects.router import router as projects_router
 
 log = logging.getLogger("layers.app")
 
-API_ROUTERS = (orgs_router, projects_router, jobs_router)
+API_ROUTERS = (
+    orgs_router,
+    projects_router,
+    jobs_router,
+    catalog_router,
+    layers_router,
+    runs_router,
+)
 
 ERROR_ENVELOPE = {
     "type": "object",

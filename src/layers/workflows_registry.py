@@ -10,6 +10,7 @@ import importlib
 WORKFLOW_MODULES = (
     "layers.content.jobs.workflows",
     "layers.engine.maintenance",
+    "layers.engine.workflows",
     "layers.projects.keywords.workflows",
     "layers.projects.influencers.workflows",
 )

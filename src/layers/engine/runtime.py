@@ -44,10 +44,13 @@ def migrate_system_database(settings: Settings) -> None:
 
 
 def import_workflows() -> None:
-    """Import every module that declares workflows: DBOS must know them before launch."""
+    """Import every module that declares workflows: DBOS must know them before launch, and
+    the catalog's activities (DBOS steps) with them."""
     from layers import workflows_registry
+    from layers.catalog import registry
 
     workflows_registry.import_all()
+    registry.ensure_loaded()
 
 
 def on_launch(callback: Callable[[], None]) -> None:
@@ -84,6 +87,9 @@ def launch(settings: Settings) -> None:
             polling_interval_sec=settings.queue_polling_interval,
             on_conflict="always_update",
         )
+        from layers.engine import schedules
+
+        schedules.apply()
         _launched = True
         callbacks = list(_on_launch)
     for callback in callbacks:

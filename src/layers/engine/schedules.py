@@ -9,13 +9,21 @@ from dbos import DBOS
 
 def system_schedules() -> list[dict[str, Any]]:
     from layers.engine.maintenance import maintenance
+    from layers.engine.settings import engine_settings
+    from layers.engine.workflows import scheduler_tick
 
     return [
         {
             "schedule_name": "layers.maintenance",
             "workflow_fn": maintenance,
             "schedule": "17 * * * *",
-        }
+        },
+        {
+            # The layer engine's scheduler: starts every scheduled command that is due.
+            "schedule_name": "layers.scheduler",
+            "workflow_fn": scheduler_tick,
+            "schedule": engine_settings().scheduler_cron,
+        },
     ]
 
 

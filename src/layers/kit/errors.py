@@ -59,6 +59,12 @@ class MissingFields(Validation):
         super().__init__(message, missingFields=missing)
 
 
+class CommandNotExecutable(LayersError):
+    """A layer command that cannot be started by hand (``initialize``, scheduled commands)."""
+
+    code, status = "COMMAND_NOT_EXECUTABLE", 422
+
+
 class Conflict(LayersError):
     code, status = "CONFLICT", 409
 

@@ -1,0 +1,1 @@
+"""Layer templates: the catalog (`registry`) and its API."""

@@ -1,0 +1,23 @@
+"""The catalog of layer templates (the same for every organization)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from layers.catalog import registry, service
+from layers.catalog.schemas import TemplateList, TemplateOut
+from layers.kit.http import LayersRoute
+from layers.orgs.dependencies import requires
+
+router = APIRouter(prefix="/v1", tags=["layers"], route_class=LayersRoute)
+
+
+@router.get("/layer-templates", dependencies=[requires("layers:read")])
+def list_templates() -> TemplateList:
+    """Every template (its latest version), by id."""
+    return TemplateList(items=[service.to_out(t) for t in registry.latest()], next_cursor=None)
+
+
+@router.get("/layer-templates/{template_id}", dependencies=[requires("layers:read")])
+def get_template(template_id: str) -> TemplateOut:
+    return service.to_out(service.get(template_id))

@@ -1,0 +1,218 @@
+"""The scheduler: per-layer schedules of scheduled commands and the minute tick.
+
+`tick(now)` is a plain function: the DBOS schedule calls it every minute, tests and simulations
+call it with any `now`. Invariants:
+
+* Due-ness is ``layer_schedules.next_run_at <= now`` (indexed): a tick costs O(due).
+* A due row is claimed by a conditional UPDATE of its ``next_run_at``; only the claimant goes
+  on, and the run it starts has a deterministic id (scheduled minute, layer, command), so two
+  workers or two overlapping ticks never start a command twice.
+* ``next_run_at`` is NULL while the layer is not active: paused and uninstalled layers are never
+  due. Layers of archived projects are skipped when due.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from croniter import croniter
+from sqlalchemy.orm import Session
+
+from layers.catalog import registry
+from layers.engine.templates import Template, config_cron, cron_for
+from layers.kit.db import get_database
+from layers.kit.errors import Validation
+from layers.kit.ids import deterministic_id
+from layers.kit.settings import get_settings
+from layers.models.engine import RUN_TERMINAL, LayerSchedule, ProjectLayer, Run
+from layers.models.projects import Project
+
+log = logging.getLogger("layers.scheduler")
+
+TICK_LIMIT = 5000
+
+# ---- cron ----
+
+
+def cron_is_valid(expression: str) -> bool:
+    """Five fields, evaluated in UTC (no seconds field, no @-aliases surprises)."""
+    if not isinstance(expression, str) or len(expression.split()) != 5:
+        return False
+    try:
+        return bool(croniter.is_valid(expression))
+    except (ValueError, TypeError, KeyError):
+        return False
+
+
+def next_after(expression: str, after: datetime) -> datetime:
+    """The first time strictly after `after` that `expression` (UTC) matches."""
+    nxt = croniter(expression, after.astimezone(UTC)).get_next(datetime)
+    assert isinstance(nxt, datetime)
+    return nxt.astimezone(UTC) if nxt.tzinfo else nxt.replace(tzinfo=UTC)
+
+
+def check_config_cron(config: Mapping[str, Any]) -> None:
+    """422 naming ``config.schedule.cron`` when the layer's cron override does not parse."""
+    schedule = config.get("schedule")
+    if not isinstance(schedule, Mapping) or "cron" not in schedule:
+        return
+    cron = config_cron(config)
+    if cron is None or not cron_is_valid(cron):
+        raise Validation.field(
+            "config.schedule.cron",
+            "must be a cron expression of five fields (minute hour day month weekday), in UTC",
+            "cron_invalid",
+        )
+
+
+# ---- schedule rows ----
+
+
+def sync_schedules(
+    session: Session,
+    layer: ProjectLayer,
+    template: Template,
+    now: datetime,
+    *,
+    rearm: bool = False,
+) -> None:
+    """Make the layer's schedule rows match its template and config.
+
+    A row whose cron changed gets its next run recomputed from `now`; ``rearm`` recomputes every
+    row (resume). Rows are disarmed (NULL) while the layer is not active and deleted with it.
+    """
+    query = sa.select(LayerSchedule).where(LayerSchedule.layer_id == layer.id)
+    rows = {row.command_id: row for row in session.scalars(query)}
+    if layer.status == "uninstalled":
+        for row in rows.values():
+            session.delete(row)
+        return
+    active = layer.status == "active"
+    for command_id in template.scheduled_commands():
+        cron = cron_for(template, command_id, layer.config)
+        assert cron is not None
+        if command_id not in rows:
+            row = LayerSchedule(layer_id=layer.id, command_id=command_id, cron=cron)
+            session.add(row)
+            changed = True
+        else:
+            row = rows.pop(command_id)
+            changed = row.cron != cron
+            row.cron = cron
+        if not active:
+            row.next_run_at = None
+        elif changed or rearm or row.next_run_at is None:
+            row.next_run_at = next_after(cron, now)
+    for stale in rows.values():
+        session.delete(stale)
+    session.flush()
+
+
+# ---- the tick ----
+
+
+@dataclass
+class TickResult:
+    started: list[str] = field(default_factory=list)
+    nothing_to_do: int = 0
+    skipped: int = 0
+
+
+_background = threading.Event()
+_background.set()
+
+
+def background_enabled() -> bool:
+    return _background.is_set()
+
+
+@contextmanager
+def background_paused() -> Iterator[None]:
+    """Keep this process's DBOS-scheduled ticks from running (tests that drive `tick` with a
+    manual clock use it, so the wall-clock tick does not race them)."""
+    _background.clear()
+    try:
+        yield
+    finally:
+        _background.set()
+
+
+def tick(now: datetime) -> TickResult:
+    """Start every scheduled command due at `now`."""
+    result = TickResult()
+    with get_database().transaction(write=False) as session:
+        due = session.execute(
+            sa.select(LayerSchedule.id, LayerSchedule.next_run_at)
+            .where(LayerSchedule.next_run_at <= now)
+            .order_by(LayerSchedule.next_run_at)
+            .limit(TICK_LIMIT)
+        ).all()
+    for schedule_id, due_at in due:
+        assert due_at is not None
+        try:
+            _fire(schedule_id, due_at, now, result)
+        except Exception:
+            log.exception("scheduler: schedule %s failed to start", schedule_id)
+    return result
+
+
+def _fire(schedule_id: int, due_at: datetime, now: datetime, result: TickResult) -> None:
+    from layers.engine.runs import service as runs
+
+    with get_database().transaction() as session:
+        row = session.get(LayerSchedule, schedule_id)
+        if row is None or row.next_run_at != due_at:
+            return  # another tick got there first
+        claimed = session.execute(
+            sa.update(LayerSchedule)
+            .where(LayerSchedule.id == schedule_id, LayerSchedule.next_run_at == due_at)
+            .values(next_run_at=next_after(row.cron, now))
+        )
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            return
+        layer = session.get(ProjectLayer, row.layer_id)
+        project = session.get(Project, layer.project_id) if layer else None
+        if layer is None or project is None or layer.status != "active":
+            result.skipped += 1
+            return
+        if project.status != "active":
+            result.skipped += 1
+            return
+        template = registry.for_layer(layer)
+        command = template.command(row.command_id) if template else None
+        if template is None or command is None or command.trigger != "scheduled":
+            result.skipped += 1
+            return
+        if row.last_run_id is not None:
+            previous = session.scalar(sa.select(Run.status).where(Run.id == row.last_run_id))
+            if previous is not None and previous not in RUN_TERMINAL:
+                result.skipped += 1  # never overlaps itself
+                return
+        if command.probe is not None and not command.probe(session, layer, now):
+            result.nothing_to_do += 1
+            return
+        minute = due_at.replace(second=0, microsecond=0)
+        run_id = deterministic_id("run", minute, layer.id, row.command_id)
+        if session.get(Run, run_id) is not None:
+            return
+        runs.start_run(
+            session,
+            get_settings(),
+            layer=layer,
+            template=template,
+            command_id=row.command_id,
+            trigger="schedule",
+            parameters={},
+            run_id=run_id,
+            scheduled_for=minute,
+        )
+        row.last_run_at = minute
+        row.last_run_id = run_id
+        result.started.append(run_id)
