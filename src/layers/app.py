@@ -22,10 +22,12 @@ from layers.kit.media_router import router as media_router
 from layers.kit.settings import Settings, get_settings, set_settings
 from layers.orgs.router import router as orgs_router
 from layers.projects.router import router as projects_router
+from layers.social.public_router import router as social_public_router
+from layers.social.router import router as social_router
 
 log = logging.getLogger("layers.app")
 
-API_ROUTERS = (orgs_router, projects_router, jobs_router)
+API_ROUTERS = (orgs_router, projects_router, jobs_router, social_router)
 
 ERROR_ENVELOPE = {
     "type": "object",
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         app.include_router(router)
     app.state.api_routers = API_ROUTERS
     app.include_router(media_router)
+    app.include_router(social_public_router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> JSONResponse:

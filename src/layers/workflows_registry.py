@@ -12,6 +12,8 @@ WORKFLOW_MODULES = (
     "layers.engine.maintenance",
     "layers.projects.keywords.workflows",
     "layers.projects.influencers.workflows",
+    "layers.publishing.workflows",
+    "layers.social.workflows",
 )
 
 

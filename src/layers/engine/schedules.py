@@ -9,13 +9,25 @@ from dbos import DBOS
 
 def system_schedules() -> list[dict[str, Any]]:
     from layers.engine.maintenance import maintenance
+    from layers.publishing.workflows import dispatch_due
+    from layers.social.workflows import health_sweep
 
     return [
         {
             "schedule_name": "layers.maintenance",
             "workflow_fn": maintenance,
             "schedule": "17 * * * *",
-        }
+        },
+        {
+            "schedule_name": "publishing.dispatch_due",
+            "workflow_fn": dispatch_due,
+            "schedule": "* * * * *",
+        },
+        {
+            "schedule_name": "social.health_sweep",
+            "workflow_fn": health_sweep,
+            "schedule": "*/30 * * * *",
+        },
     ]
 
 

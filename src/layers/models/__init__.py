@@ -1,21 +1,28 @@
 """All ORM models, imported together so that relationships and Alembic see every table."""
 
 from layers.kit.db import Base
+from layers.models.events import Event
 from layers.models.jobs import Job
 from layers.models.orgs import ApiKey, IdempotencyRecord, Organization
 from layers.models.projects import Influencer, Project, ProjectHashtag
-from layers.models.publishing import ScheduledPost
-from layers.models.social import SocialAccount
+from layers.models.publishing import PublishAttempt, ScheduledPost
+from layers.models.social import AccountHealthSnapshot, OAuthState, SocialAccount
+from layers.models.vault import VaultSecret
 
 __all__ = [
+    "AccountHealthSnapshot",
     "ApiKey",
     "Base",
+    "Event",
     "IdempotencyRecord",
     "Influencer",
     "Job",
+    "OAuthState",
     "Organization",
     "Project",
     "ProjectHashtag",
+    "PublishAttempt",
     "ScheduledPost",
     "SocialAccount",
+    "VaultSecret",
 ]
