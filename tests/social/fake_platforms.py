@@ -147,6 +147,8 @@ class FakePlatforms:
 
     def reset(self) -> None:
         with self.lock:
+            for fault in self.faults:
+                fault.release.set()  # let held and hanging answers go
             self.faults.clear()
             self.calls.clear()
             self.empty_refresh_token = False
@@ -154,6 +156,18 @@ class FakePlatforms:
             self.processing_polls = 0
             self.container_polls = 0
             self.quota_used_extra = 0
+            # Each test connects accounts of its own.
+            n = next(self.counter)
+            self.accounts = {
+                "tiktok": {"handle": "acme.coffee", "open_id": f"tt-open-{n}"},
+                "instagram": {"handle": "acme.coffee.ig", "user_id": f"1784140000{n:07d}"},
+            }
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            for fault in self.faults:
+                fault.release.set()
+            self.faults.clear()
 
     def add(self, fault: Fault) -> Fault:
         with self.lock:
@@ -204,7 +218,7 @@ class FakePlatforms:
         if fault is None or fault.accept:
             return None
         if fault.hang:
-            await asyncio.sleep(fault.hang)
+            await asyncio.to_thread(fault.release.wait, fault.hang)
         if fault.status is not None:
             return self._error(platform, fault.status, fault.code, fault.subcode, fault.retry_after)
         return None
@@ -217,7 +231,7 @@ class FakePlatforms:
         if fault.hold:
             await asyncio.to_thread(fault.release.wait, 120)
         elif fault.hang:
-            await asyncio.sleep(fault.hang)
+            await asyncio.to_thread(fault.release.wait, fault.hang)
 
     def _error(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -198,3 +199,61 @@ def update_post(post_id: str, **values: Any) -> None:
         session.execute(
             sa.update(ScheduledPost).where(ScheduledPost.id == post_id).values(**values)
         )
+
+
+def make_account(
+    project_id: str,
+    *,
+    platform: str = "tiktok",
+    handle: str = "acme.made",
+    posting_mode: str = "manual",
+) -> str:
+    """An account connected through the real service with a made-up grant (no OAuth dance)."""
+    from layers.kit.vault import Secret
+    from layers.models.projects import Project
+    from layers.social import service
+    from layers.social.platforms.base import Connection, PlatformProfile, TokenGrant
+
+    grant = TokenGrant(
+        Secret(f"made.{uuid.uuid4().hex}"), Secret(f"made.{uuid.uuid4().hex}"), 86_400, 31_536_000
+    )
+    profile = PlatformProfile(uuid.uuid4().hex, handle, handle.title(), None)
+    with kit_db.get_database().transaction() as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        account = service.connect_account(
+            session,
+            org_id=project.org_id,
+            livemode=project.livemode,
+            project_id=project.id,
+            platform=platform,
+            connection=Connection(grant, profile),
+        )
+        account.posting_mode = posting_mode
+        return account.id
+
+
+def make_state(project_id: str, api_key_id: str, *, platform: str = "tiktok") -> str:
+    """A pending OAuth state row, as oauth-url would leave it."""
+    from layers.models.projects import Project
+    from layers.models.social import OAuthState
+
+    now = clock.now()
+    with kit_db.get_database().transaction() as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        state = OAuthState(
+            id=new_id("st"),
+            org_id=project.org_id,
+            livemode=project.livemode,
+            project_id=project.id,
+            api_key_id=api_key_id,
+            platform=platform,
+            return_url=RETURN_URL,
+            redirect_uri=f"http://testserver/v1/social/oauth/callback/{platform}",
+            scopes=["video.publish"],
+            status="pending",
+            expires_at=now + timedelta(minutes=10),
+        )
+        session.add(state)
+        return state.id

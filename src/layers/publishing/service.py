@@ -347,13 +347,14 @@ class _Run:
                 values.pop("platform_publish_id")
             self._fenced(session, **values)
             if attempt is not None:
+                extra = {"error": error} if error is not None else {}
                 self._attempt_done(
                     session,
                     attempt.id,
                     attempt_status or ("accepted" if status in ("posted", "draft") else "failed"),
                     platform_publish_id=outcome.publish_id if outcome else None,
                     platform_post_id=outcome.post_id if outcome else None,
-                    error=error,
+                    **extra,
                 )
             if status in ("posted", "draft"):
                 self._event(
