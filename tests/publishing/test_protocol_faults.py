@@ -144,7 +144,7 @@ def test_5xx_after_instagram_published_is_not_published_again(
 def test_a_401_flags_the_account_and_keeps_the_post(
     client: TestClient, tenant: Tenant, tiktok: str, fake: FakePlatforms, contents: Contents
 ) -> None:
-    post_id = new_post(tiktok)
+    post_id = new_post(tiktok, origin="api")
     fake.fail(TIKTOK_INIT, 401, code="access_token_invalid", times=None)
 
     outcome = publish_post(post_id)
@@ -285,7 +285,7 @@ def test_a_permanent_refusal_goes_to_pending_manual(
 def test_a_rate_limit_holds_the_post_until_retry_after(
     tiktok: str, fake: FakePlatforms, contents: Contents
 ) -> None:
-    post_id = new_post(tiktok)
+    post_id = new_post(tiktok, origin="api")
     fake.fail(TIKTOK_INIT, 429, retry_after="120")
     outcome = publish_post(post_id)
     assert outcome.status == "ready" and outcome.hold_reason == "rate_limited"

@@ -121,12 +121,15 @@ def new_post(
     *,
     mode: str = "publish",
     status: str = "ready",
-    origin: str = "api",
+    origin: str = "slot",
     scheduled_at: datetime | None = None,
     options: dict[str, Any] | None = None,
     caption_override: str | None = None,
 ) -> str:
-    """A scheduled post row (scheduling through the API belongs to the content pipeline)."""
+    """A scheduled post row (scheduling through the API belongs to the content pipeline).
+
+    ``origin='slot'`` by default: the per-minute dispatcher only picks up partner-scheduled
+    (``'api'``) posts, so tests that call `publish_post` themselves own their posts."""
     with kit_db.get_database().transaction() as session:
         account = session.get(SocialAccount, account_id)
         assert account is not None

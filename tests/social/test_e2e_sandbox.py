@@ -78,7 +78,7 @@ def test_test_key_connects_through_the_consent_page_and_publishes(
     assert len(events_of(account_id, "social_account.connected")) == 1
 
     set_posting_mode(client, tenant, account_id, "automatic", test=True)
-    post_id = new_post(account_id)
+    post_id = new_post(account_id, origin="api")
     report = publishing.dispatch_due()
     assert post_id in report.claimed or post_row(post_id).status != "ready"
 
