@@ -429,3 +429,40 @@ def test_content_that_cannot_be_published_goes_to_pending_manual(
     assert outcome.status == "pending_manual"
     assert outcome.error and outcome.error["platformCode"] == "duration_exceeds_creator_limit"
     assert fake.count_calls("/video/init/") == 0
+
+
+def test_a_lookup_without_the_video_list_scope_leaves_the_account_healthy(
+    tiktok: str, fake: FakePlatforms, contents: Contents
+) -> None:
+    post_id = new_post(tiktok)
+    fake.add(Fault(TIKTOK_INIT, hang=4.0, accept=True))
+    fake.fail("/v2/video/list/", 401, code="scope_not_authorized", times=None)
+    outcome = publish_post(post_id)
+    assert outcome.status == "posting" and outcome.hold_reason == "outcome_unknown"
+    assert account_row(tiktok).healthy
+    assert fake.count_calls(TIKTOK_INIT) == 1
+    assert len(fake.live_posts(platform_id(tiktok))) == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "inits"),
+    [
+        ("video_pull_failed", "posted", 2),  # not published, worth another quick attempt
+        ("file_format_check_failed", "pending_manual", 1),
+        ("auth_removed", "ready", 1),
+    ],
+)
+def test_tiktok_failed_publishes_after_acceptance(
+    tiktok: str, fake: FakePlatforms, contents: Contents, failure: str, status: str, inits: int
+) -> None:
+    fake.publish_failures = [failure]
+    post_id = new_post(tiktok)
+    outcome = publish_post(post_id)
+    assert outcome.status == status, outcome
+    assert fake.count_calls(TIKTOK_INIT) == inits
+    assert len(fake.live_posts(platform_id(tiktok))) == (1 if status == "posted" else 0)
+    if failure == "auth_removed":
+        assert outcome.hold_reason == "account_unhealthy"
+        assert account_row(tiktok).meta["token_error"]["code"] == "AUTH_REMOVED"
+    else:
+        assert account_row(tiktok).healthy

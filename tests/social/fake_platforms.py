@@ -112,6 +112,7 @@ class FakePlatforms:
         self.empty_refresh_token = False  # a TikTok refresh answering "refresh_token": ""
         self.refuse_refresh = False
         self.processing_polls = 0  # TikTok status fetches answering PROCESSING_UPLOAD first
+        self.publish_failures: list[str] = []  # TikTok fail_reasons for the next publishes
         self.container_polls = 0  # Instagram container polls answering IN_PROGRESS first
         self.quota_total, self.quota_used_extra = 100, 0
         self.creator = {
@@ -154,6 +155,7 @@ class FakePlatforms:
             self.empty_refresh_token = False
             self.refuse_refresh = False
             self.processing_polls = 0
+            self.publish_failures = []
             self.container_polls = 0
             self.quota_used_extra = 0
             # Each test connects accounts of its own.
@@ -417,8 +419,12 @@ class FakePlatforms:
                 "tiktok", token.account, text, list(urls), kind, inbox, publish_id,
                 None if inbox else str(7_300_000_000_000_000_000 + number), time.time(),
             )  # fmt: skip
-            self.posts.append(post)
-            self.publishes[publish_id] = {"post": post, "polls": self.processing_polls}
+            failure = self.publish_failures.pop(0) if self.publish_failures else None
+            if failure is None:
+                self.posts.append(post)
+            self.publishes[publish_id] = {
+                "post": post, "polls": self.processing_polls, "failure": failure,
+            }  # fmt: skip
         await self._after(fault)
         return self._ok({"publish_id": publish_id})
 
@@ -439,6 +445,8 @@ class FakePlatforms:
             if entry["polls"] > 0:
                 entry["polls"] -= 1
                 return self._ok({"status": "PROCESSING_UPLOAD", "uploaded_bytes": 1})
+        if entry["failure"]:
+            return self._ok({"status": "FAILED", "fail_reason": entry["failure"]})
         if post.draft:
             return self._ok({"status": "SEND_TO_USER_INBOX"})
         return self._ok(

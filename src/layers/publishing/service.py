@@ -84,6 +84,7 @@ STALE_CLAIM = timedelta(minutes=30)
 GIVE_UP_AFTER = timedelta(hours=24)
 PUBLISH_WORKFLOW = "publishing.publish"
 PUBLISH_QUEUE = "publishing"
+DISPATCH_BATCH = 200
 
 
 @dataclass
@@ -752,6 +753,9 @@ class _Run:
                 platformCode=found.failure,
             )
             self._mark_attempt(attempt, "failed", error=error)
+            if found.state == "failed" and found.failure == "auth_removed":
+                tokens.mark_needs_reauth(self.c.account_id, "AUTH_REMOVED", error["message"])
+                return self._release("account_unhealthy", retry_at=None, error=error)
             if found.state == "failed" and not found.retryable:
                 if found.failure in ("spam_risk_too_many_posts", "reached_active_user_cap"):
                     return self._release(
@@ -828,7 +832,7 @@ def workflow_id(post_id: str, claim: int) -> str:
     return f"publish:{post_id}:{claim}"
 
 
-def dispatch_due(now: datetime | None = None, *, limit: int = 200) -> DispatchReport:
+def dispatch_due(now: datetime | None = None, *, limit: int = DISPATCH_BATCH) -> DispatchReport:
     """Claim the due ``ready`` partner-scheduled posts (``origin='api'``) and start one durable
     publish workflow for each, in the claiming transaction. Also re-claims posts whose
     outcome is due for another look (``posting`` with ``retry_at`` reached, any origin) and

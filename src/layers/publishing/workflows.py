@@ -37,9 +37,20 @@ def publish(inp: PublishInput) -> dict[str, Any]:
     return publish_step(inp.post_id, claimant)
 
 
+MAX_BATCHES = 25  # up to 5,000 posts a minute per tick; the rest wait for the next one
+
+
 @DBOS.step(name="publishing.dispatch")
 def dispatch_step() -> dict[str, Any]:
-    return service.dispatch_due(clock.now()).to_dict()
+    claimed = reclaimed = held = 0
+    for _ in range(MAX_BATCHES):
+        report = service.dispatch_due(clock.now(), limit=service.DISPATCH_BATCH)
+        claimed += len(report.claimed)
+        reclaimed += len(report.reclaimed)
+        held += report.held
+        if max(len(report.claimed), len(report.reclaimed)) < service.DISPATCH_BATCH:
+            break
+    return {"claimed": claimed, "reclaimed": reclaimed, "held": held}
 
 
 @DBOS.workflow(name=DISPATCH_WORKFLOW)

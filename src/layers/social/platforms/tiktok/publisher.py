@@ -27,6 +27,7 @@ from layers.kit.vault import Secret
 from layers.social.platforms import http
 from layers.social.platforms.base import (
     AccountRef,
+    AuthFailed,
     Outcome,
     Prepared,
     PublishRequest,
@@ -209,18 +210,24 @@ class TikTokPublisher:
     def _find_in_videos(
         self, token: Secret, account: AccountRef, match: str, since: datetime, kind: str
     ) -> Outcome:
-        response = http.send(
-            PLATFORM,
-            "POST",
-            f"{self.api_base}/v2/video/list/",
-            params={"fields": "id,title,video_description,create_time,share_url"},
-            json={"max_count": 20},
-            headers={
-                "Authorization": f"Bearer {token.reveal()}",
-                "Content-Type": "application/json; charset=UTF-8",
-            },
-            parse_error=api_error,
-        )
+        try:
+            response = http.send(
+                PLATFORM,
+                "POST",
+                f"{self.api_base}/v2/video/list/",
+                params={"fields": "id,title,video_description,create_time,share_url"},
+                json={"max_count": 20},
+                headers={
+                    "Authorization": f"Bearer {token.reveal()}",
+                    "Content-Type": "application/json; charset=UTF-8",
+                },
+                parse_error=api_error,
+            )
+        except AuthFailed as exc:
+            if exc.platform_code in ("scope_not_authorized", "scope_permission_missed"):
+                # Connected without video.list: this lookup cannot tell, the token is fine.
+                return Outcome(state="unknown")
+            raise
         data = data_of(http.json_body(PLATFORM, response), response)
         earliest = (since - timedelta(minutes=2)).timestamp()
         videos = data.get("videos")
