@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from layers.kit import clock
 from layers.kit import db as kit_db
+from layers.kit.settings import Settings
 from layers.kit.vault import Secret, get_vault
 from layers.social import sweep, tokens
 from layers.social.platforms import registry
@@ -157,3 +158,16 @@ def test_sandbox_refresh_refuses_foreign_tokens() -> None:
         provider.refresh(access_token=Secret("x"), refresh_token=Secret("not-sandbox"))
     grant = provider.refresh(access_token=Secret("x"), refresh_token=Secret("sbx.rft.abc"))
     assert grant.access_token.reveal().startswith("sbx.act.")
+
+
+def test_wrong_app_credentials_do_not_blame_the_account(
+    tiktok: str, fake: FakePlatforms, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "tiktok_client_secret", "not-the-secret")
+    update_account(tiktok, token_expires_at=clock.now())
+    with pytest.raises(tokens.TokenUnavailable) as raised:
+        tokens.access_token(tiktok)
+    assert not raised.value.needs_reauth and raised.value.reason == "REFRESH_UNAVAILABLE"
+    account = account_row(tiktok)
+    assert account.healthy and "token_error" not in account.meta
+    assert account.refresh_lease_until is None  # released for the next try

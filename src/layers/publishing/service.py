@@ -529,48 +529,55 @@ class _Run:
                 ),
             )
         draft = self.platform == "tiktok" and (manual or mode == "draft")
+        cap = None if draft else DAILY_CAPS.get(self.platform)
+        now = clock.now()
         try:
             with get_database().transaction(write=False) as session:
                 post = session.get(ScheduledPost, self.c.post_id)
                 assert post is not None
                 publishable = content_seam.resolve(session, post)
+                frees_at = self._local_quota(session, cap, now) if cap else None
         except ContentUnavailable as exc:
             return self._finish(
                 "pending_manual", "pending_manual", error=_error(exc.code, exc.message)
             )
-        request = PublishRequest(publishable, draft=draft, options=self.c.options)
-        held = self._quota_hold(draft)
+        if frees_at is not None:
+            return self._release(
+                "platform_quota",
+                retry_at=frees_at,
+                error=_error(
+                    "PLATFORM_QUOTA_EXCEEDED",
+                    f"{self.platform} allows {cap} posts per account per 24 hours.",
+                ),
+            )
+        held = self._remote_quota(now)
         if held is not None:
             return held
-        return self._attempts(request)
+        return self._attempts(PublishRequest(publishable, draft=draft, options=self.c.options))
 
-    def _quota_hold(self, draft: bool) -> PublishOutcome | None:
-        cap = DAILY_CAPS.get(self.platform)
-        now = clock.now()
-        if cap is not None and not draft:
-            with get_database().transaction(write=False) as session:
-                stamps = list(
-                    session.scalars(
-                        sa.select(PublishAttempt.started_at)
-                        .where(
-                            PublishAttempt.social_account_id == self.c.account_id,
-                            PublishAttempt.kind == "publish",
-                            PublishAttempt.draft.is_(False),
-                            PublishAttempt.status.in_(("accepted", "started", "unknown")),
-                            PublishAttempt.started_at > now - QUOTA_WINDOW,
-                        )
-                        .order_by(PublishAttempt.started_at)
-                    )
-                )
-            if len(stamps) >= cap:
-                return self._release(
-                    "platform_quota",
-                    retry_at=stamps[len(stamps) - cap] + QUOTA_WINDOW,
-                    error=_error(
-                        "PLATFORM_QUOTA_EXCEEDED",
-                        f"{self.platform} allows {cap} posts per account per 24 hours.",
-                    ),
-                )
+    def _local_quota(self, session: Session, cap: int, now: datetime) -> datetime | None:
+        """When the account's own count of the last 24 hours reaches `cap`: the moment it
+        frees up (the cap-th most recent post leaves the window); else None."""
+        counted = sa.and_(
+            PublishAttempt.social_account_id == self.c.account_id,
+            PublishAttempt.kind == "publish",
+            PublishAttempt.draft.is_(False),
+            PublishAttempt.status.in_(("accepted", "started", "unknown")),
+            PublishAttempt.started_at > now - QUOTA_WINDOW,
+        )
+        used = session.scalar(sa.select(sa.func.count()).select_from(PublishAttempt).where(counted))
+        if (used or 0) < cap:
+            return None
+        oldest = session.scalar(
+            sa.select(PublishAttempt.started_at)
+            .where(counted)
+            .order_by(PublishAttempt.started_at.desc())
+            .offset(cap - 1)
+            .limit(1)
+        )
+        return None if oldest is None else oldest + QUOTA_WINDOW
+
+    def _remote_quota(self, now: datetime) -> PublishOutcome | None:
         assert self.publisher is not None
         publisher = self.publisher
         try:

@@ -24,6 +24,7 @@ from layers.social.platforms.base import (
     QuotaExceeded,
     RateLimited,
     Rejected,
+    Unavailable,
 )
 from layers.social.platforms.http import by_status, error_json, retry_after
 
@@ -68,7 +69,8 @@ def oauth_body_error(
     if code in ("invalid_grant", "access_denied") or (refreshing and code == "invalid_request"):
         return AuthFailed(message, **kw) if refreshing else Rejected(message, **kw)
     if code in ("invalid_client", "unauthorized_client"):
-        return Rejected(f"TikTok refused the app credentials: {message}", **kw)
+        # Our app's credentials, not the account's grant: nothing a reconnect would fix.
+        return Unavailable(f"TikTok refused the app credentials: {message}", **kw)
     if response.status_code >= 500 or response.status_code == 429:
         return by_status(response, message, code)
     return Rejected(message, **kw)
