@@ -17,6 +17,7 @@ from tests.social.conftest import Contents
 from tests.social.helpers import (
     attempts_of,
     connect_sandbox,
+    look_again,
     new_post,
     new_project,
     post_row,
@@ -57,7 +58,8 @@ def test_dispatch_claims_only_due_partner_posts_and_starts_one_workflow_each(
     assert status.name == publishing.PUBLISH_WORKFLOW and status.queue_name == "publishing"
     statuses = [post_row(p).status for p in (future, slot, pending, later)]
     assert statuses == ["ready", "ready", "pending", "ready"]
-    assert later in publishing.dispatch_due(retry_at + timedelta(seconds=1)).claimed
+    look_again(later)  # its retry_at has come
+    wait_for(lambda: post_row(later).status == "posted")
 
 
 def test_concurrent_dispatchers_claim_each_post_once(
@@ -88,8 +90,7 @@ def test_due_posts_of_an_unhealthy_account_are_held_visibly(
     account_id = sandbox_account(client, tenant)
     update_account(account_id, healthy=False, status="reauth_required")
     post_id = new_post(account_id, origin="api")
-    report = publishing.dispatch_due()
-    assert post_id not in report.claimed and report.held >= 1
+    assert post_id not in publishing.dispatch_due().claimed
     post = post_row(post_id)
     assert post.status == "ready" and post.hold_reason == "account_unhealthy"
 

@@ -260,3 +260,16 @@ def make_state(project_id: str, api_key_id: str, *, platform: str = "tiktok") ->
         )
         session.add(state)
         return state.id
+
+
+def look_again(post_id: str, *, stale: bool = False) -> None:
+    """Make the post due for another look now (its ``retry_at``, or with `stale` its claim,
+    moved into the past) and run the dispatcher, as the next minute's tick would. Only this
+    post's times move, so other tests' posts are not swept along."""
+    from layers.publishing import service as publishing
+
+    if stale:
+        update_post(post_id, claimed_at=clock.now() - publishing.STALE_CLAIM - timedelta(minutes=1))
+    else:
+        update_post(post_id, retry_at=clock.now() - timedelta(seconds=1))
+    publishing.dispatch_due()
