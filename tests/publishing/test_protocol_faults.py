@@ -462,3 +462,32 @@ def test_tiktok_failed_publishes_after_acceptance(
         assert account_row(tiktok).meta["token_error"]["code"] == "AUTH_REMOVED"
     else:
         assert account_row(tiktok).healthy
+
+
+def test_a_disconnect_mid_publish_hands_the_post_to_a_person(
+    client: TestClient, tenant: Tenant, instagram: str, fake: FakePlatforms, contents: Contents
+) -> None:
+    post_id = new_post(instagram)
+    fault = fake.add(Fault(IG_PUBLISH, hold=True, accept=True))
+    worker = threading.Thread(target=publish_post, args=(post_id,), kwargs={"claimant": "gone"})
+    worker.start()
+    assert fault.arrived.wait(20)
+    deleted = client.delete(f"/v1/social-accounts/{instagram}", headers=tenant.headers())
+    assert deleted.json()["canceledScheduledPosts"] == 0  # in flight: not canceled
+
+    look_again(post_id, stale=True)
+    wait_for(lambda: post_row(post_id).hold_reason == "account_disconnected")
+    assert post_row(post_id).status == "posting"  # it may be live: never "canceled"
+    with kit_db.get_database().transaction() as session:
+        session.execute(
+            sa.update(PublishAttempt)
+            .where(PublishAttempt.scheduled_post_id == post_id)
+            .values(started_at=clock.now() - publishing.GIVE_UP_AFTER)
+        )
+    look_again(post_id)
+    wait_for(lambda: post_row(post_id).status == "pending_manual")
+    assert post_row(post_id).last_error["code"] == "OUTCOME_UNKNOWN"  # type: ignore[index]
+    fault.release.set()
+    worker.join(timeout=20)
+    assert post_row(post_id).status == "pending_manual"  # the old claimant changed nothing
+    assert len(fake.live_posts(platform_id(instagram))) == 1

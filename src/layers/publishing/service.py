@@ -459,7 +459,20 @@ class _Run:
                 posting_mode = account.posting_mode
                 healthy = account.healthy and account.status == "connected"
         if gone:
-            if latest is not None and latest.status in ("started", "unknown", "accepted"):
+            unsettled = latest is not None and latest.status in ("started", "unknown", "accepted")
+            if unsettled and latest and clock.now() - latest.started_at >= GIVE_UP_AFTER:
+                return self._finish(
+                    "pending_manual",
+                    "pending_manual",
+                    attempt=latest,
+                    attempt_status="unknown",
+                    error=_error(
+                        "OUTCOME_UNKNOWN",
+                        "The account was disconnected before the platform confirmed whether "
+                        "this post was published; check it before publishing again.",
+                    ),
+                )
+            if unsettled:
                 return self._defer(
                     "account_disconnected",
                     clock.now() + GIVE_UP_AFTER,

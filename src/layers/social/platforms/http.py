@@ -75,14 +75,6 @@ def client() -> httpx.Client:
         return _client
 
 
-def reset_client() -> None:
-    global _client
-    with _lock:
-        if _client is not None:
-            _client.close()
-        _client = None
-
-
 def send(
     platform: str,
     method: str,

@@ -147,11 +147,14 @@ class InstagramOAuth:
 def _grant(body: Any) -> TokenGrant:
     if not isinstance(body, dict) or not body.get("access_token"):
         raise Rejected("Instagram did not return a long-lived token.")
-    expires = body.get("expires_in")
+    try:
+        expires_in: int | None = int(body.get("expires_in") or 0) or None
+    except (TypeError, ValueError):
+        expires_in = None
     return TokenGrant(
         access_token=Secret(str(body["access_token"])),
         refresh_token=None,
-        expires_in=int(expires) if isinstance(expires, int | float | str) and expires else None,
+        expires_in=expires_in,
         refresh_expires_in=None,
     )
 
