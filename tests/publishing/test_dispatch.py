@@ -95,9 +95,26 @@ def test_due_posts_of_an_unhealthy_account_are_held_visibly(
     assert post.status == "ready" and post.hold_reason == "account_unhealthy"
 
 
-def test_the_dispatcher_runs_every_minute() -> None:
+def test_the_system_schedule_dispatches_due_posts(
+    client: TestClient, tenant: Tenant, contents: Contents
+) -> None:
     entries = {entry["schedule_name"]: entry for entry in schedules.system_schedules()}
-    assert entries["publishing.dispatch_due"]["schedule"] == "* * * * *"
-    assert entries["publishing.dispatch_due"]["workflow_fn"].__qualname__ == "dispatch_due"
+    assert entries[DISPATCH_WORKFLOW]["schedule"] == "* * * * *"
     assert entries["social.health_sweep"]["schedule"] == "*/30 * * * *"
-    assert DISPATCH_WORKFLOW == "publishing.dispatch_due"
+    account_id = sandbox_account(client, tenant)
+    post_id = new_post(account_id, origin="api")
+    before = {schedule["schedule_name"] for schedule in DBOS.list_schedules()}
+    schedules.apply()  # what every launch does
+    try:
+        # The minute's tick, now: the schedule's own workflow claims and publishes the post.
+        DBOS.trigger_schedule(DISPATCH_WORKFLOW).get_result()
+        wait_for(lambda: post_row(post_id).status == "posted")
+        DBOS.trigger_schedule("social.health_sweep").get_result()
+        body = client.get(
+            f"/v1/social-accounts/{account_id}/health", headers=tenant.headers(test=True)
+        ).json()
+        assert body["snapshot"]["reason"] == "sweep"
+        assert body["snapshot"]["metrics"]["postsPublished"] == 1
+    finally:
+        for name in set(entries) - before:  # leave the session's schedules as they were
+            DBOS.delete_schedule(name)

@@ -16,7 +16,7 @@ from typing import Any
 
 from dbos import DBOS
 
-from layers.engine import runtime
+from layers.engine import runtime, schedules
 from layers.kit import clock
 from layers.kit.settings import get_settings
 from layers.publishing import service
@@ -58,7 +58,7 @@ def dispatch_due(_scheduled_at: datetime, _context: Any) -> dict[str, Any]:
     return dispatch_step()
 
 
-def _register_queue() -> None:
+def _on_launch() -> None:
     settings = get_settings()
     DBOS.register_queue(
         PUBLISH_QUEUE,
@@ -66,6 +66,9 @@ def _register_queue() -> None:
         polling_interval_sec=settings.queue_polling_interval,
         on_conflict="always_update",
     )
+    # Publishing needs its minute tick: make sure the system schedules are in place (applying
+    # them is idempotent, so the engine applying them too at launch changes nothing).
+    schedules.apply()
 
 
-runtime.on_launch(_register_queue)
+runtime.on_launch(_on_launch)
