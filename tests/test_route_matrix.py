@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.routing import APIRoute
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from layers.app import API_ROUTERS
 from tests.engine.helpers import register_test_templates
+from tests.social.helpers import make_account, make_state
 from tests.support import ACME, Tenant, assert_error, key_with_scopes, new_tenant, wait_for
 
 PARAM_RE = re.compile(r"{(\w+)(?::\w+)?}")
@@ -39,6 +41,15 @@ SAMPLE_BODIES: dict[str, dict[str, Any] | None] = {
     "POST /api/commands/execute": {"commandId": "refresh"},
     "POST /v1/runs/{run_id}/retry": None,
     "POST /v1/runs/{run_id}/cancel": None,
+    "POST /v1/projects/{project_id}/social/oauth-url": {
+        "platform": "tiktok",
+        "returnUrl": "http://localhost:3000/connected",
+    },
+    "POST /v1/projects/{project_id}/social/reauth-url": {
+        "socialAccountId": "sa_01J00000000000000000000000",
+        "returnUrl": "http://localhost:3000/connected",
+    },
+    "PATCH /v1/social-accounts/{social_account_id}": {"postingMode": "automatic"},
 }
 
 # Routes whose path names a global object (the same for every organization and mode).
@@ -75,6 +86,8 @@ def _create_world(client: TestClient) -> World:
         "influencer_id": influencer["items"][0]["influencerId"],
         "job_id": job["jobId"],
         "key_id": key_id["apiKeyId"],
+        "social_account_id": make_account(project["id"]),
+        "state": make_state(project["id"], owner_key_id(client, owner)),
     }
     wait_for(
         lambda: (
@@ -96,8 +109,20 @@ PATH_FIXTURES: dict[str, Callable[[World], str]] = {
         "project_layer_id",
         "run_id",
         "template_id",
+        "social_account_id",
+        "state",
     )
 }
+
+
+# Required query parameters of a route, for an object owned by `world.owner`.
+QUERY_FIXTURES: dict[str, Callable[[World], dict[str, str]]] = {
+    "/v1/projects/{project_id}/social/oauth-status": lambda world: {"state": world.ids["state"]},
+}
+
+
+def owner_key_id(client: TestClient, owner: Tenant) -> str:
+    return str(client.get("/v1/whoami", headers=owner.headers()).json()["apiKeyId"])
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +148,8 @@ def fill(route: APIRoute, world: World) -> str:
     for name in PARAM_RE.findall(route.path):
         assert name in PATH_FIXTURES, f"add a PATH_FIXTURES entry for path parameter '{name}'"
         path = re.sub(r"{" + name + r"(?::\w+)?}", PATH_FIXTURES[name](world), path)
-    return path
+    query = QUERY_FIXTURES.get(route.path)
+    return f"{path}?{urlencode(query(world))}" if query else path
 
 
 def body_for(method: str, route: APIRoute) -> dict[str, Any] | None:

@@ -25,6 +25,8 @@ from layers.kit.media_router import router as media_router
 from layers.kit.settings import Settings, get_settings, set_settings
 from layers.orgs.router import router as orgs_router
 from layers.projects.router import router as projects_router
+from layers.social.public_router import router as social_public_router
+from layers.social.router import router as social_router
 
 log = logging.getLogger("layers.app")
 
@@ -35,6 +37,7 @@ API_ROUTERS = (
     catalog_router,
     layers_router,
     runs_router,
+    social_router,
 )
 
 ERROR_ENVELOPE = {
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         app.include_router(router)
     app.state.api_routers = API_ROUTERS
     app.include_router(media_router)
+    app.include_router(social_public_router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> JSONResponse:

@@ -13,6 +13,8 @@ WORKFLOW_MODULES = (
     "layers.engine.workflows",
     "layers.projects.keywords.workflows",
     "layers.projects.influencers.workflows",
+    "layers.publishing.workflows",
+    "layers.social.workflows",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from layers.cli import admin, server
+from layers.cli import admin, server, vault
 
 app = typer.Typer(
     name="layers",
@@ -18,6 +18,7 @@ app.command("worker")(server.worker)
 app.command("migrate")(server.migrate_command)
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(admin.orgs_app, name="orgs")
+app.add_typer(vault.vault_app, name="vault")
 
 
 def main() -> None:

@@ -11,6 +11,8 @@ def system_schedules() -> list[dict[str, Any]]:
     from layers.engine.maintenance import maintenance
     from layers.engine.settings import engine_settings
     from layers.engine.workflows import scheduler_tick
+    from layers.publishing.workflows import dispatch_due
+    from layers.social.workflows import health_sweep
 
     return [
         {
@@ -23,6 +25,16 @@ def system_schedules() -> list[dict[str, Any]]:
             "schedule_name": "layers.scheduler",
             "workflow_fn": scheduler_tick,
             "schedule": engine_settings().scheduler_cron,
+        },
+        {
+            "schedule_name": "publishing.dispatch_due",
+            "workflow_fn": dispatch_due,
+            "schedule": "* * * * *",
+        },
+        {
+            "schedule_name": "social.health_sweep",
+            "workflow_fn": health_sweep,
+            "schedule": "*/30 * * * *",
         },
     ]
 

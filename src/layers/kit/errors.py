@@ -100,6 +100,24 @@ class CredentialInvalid(LayersError):
     code, status = "CREDENTIAL_INVALID", 422
 
 
+class ReturnUrlNotAllowed(LayersError):
+    """An OAuth ``returnUrl`` whose host is not on the API key's allowlist."""
+
+    code, status = "RETURN_URL_NOT_ALLOWED", 422
+
+
+class PlatformNotConfigured(LayersError):
+    """Live mode needs the platform's app credentials (``LAYERS_TIKTOK_*`` and so on)."""
+
+    code, status = "PLATFORM_NOT_CONFIGURED", 422
+
+
+class ContentUnavailable(LayersError):
+    """A scheduled post whose content cannot be published (none attached, or not ready)."""
+
+    code, status = "CONTENT_UNAVAILABLE", 409
+
+
 class KillSwitch(LayersError):
     code, status = "KILL_SWITCH", 503
 

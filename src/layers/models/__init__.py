@@ -9,27 +9,34 @@ from layers.models.engine import (
     RunActivity,
     RunLog,
 )
+from layers.models.events import Event
 from layers.models.jobs import Job
 from layers.models.orgs import ApiKey, IdempotencyRecord, Organization
 from layers.models.projects import Influencer, Project, ProjectHashtag
-from layers.models.publishing import ScheduledPost
-from layers.models.social import SocialAccount
+from layers.models.publishing import PublishAttempt, ScheduledPost
+from layers.models.social import AccountHealthSnapshot, OAuthState, SocialAccount
+from layers.models.vault import VaultSecret
 
 __all__ = [
+    "AccountHealthSnapshot",
     "ApiKey",
     "Base",
+    "Event",
     "IdempotencyRecord",
     "Influencer",
     "Job",
     "LayerConfigVersion",
     "LayerSchedule",
+    "OAuthState",
     "Organization",
     "Project",
     "ProjectHashtag",
     "ProjectLayer",
+    "PublishAttempt",
     "Run",
     "RunActivity",
     "RunLog",
     "ScheduledPost",
     "SocialAccount",
+    "VaultSecret",
 ]

@@ -34,6 +34,12 @@ class ScheduledPost(Tenant, Timestamps, Base):
       ``container_id`` null while the slot is empty (``status='pending'``).
 
     Both are published through the one publish protocol, exactly once.
+
+    Columns of the protocol (``layers.publishing.service``): ``claimed_by`` is the claimant
+    (a workflow id) that moved the row to ``posting`` and ``claim_count`` counts claims (it
+    fences a stale claimant and names the publish workflow); ``retry_at`` is when a held post
+    may be tried again, or when a post whose outcome the platform has not settled yet is
+    looked up next.
     """
 
     __tablename__ = "scheduled_posts"
@@ -43,6 +49,7 @@ class ScheduledPost(Tenant, Timestamps, Base):
         sa.Index("ix_scheduled_posts_project", "project_id", "scheduled_at"),
         sa.Index("ix_scheduled_posts_account", "social_account_id", "scheduled_at"),
         sa.Index("ix_scheduled_posts_container", "container_id"),
+        sa.Index("ix_scheduled_posts_retry", "status", "retry_at"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
@@ -71,3 +78,42 @@ class ScheduledPost(Tenant, Timestamps, Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(128))
+    claim_count: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PublishAttempt(Tenant, Base):
+    """One platform call of the publish protocol, written (and committed) *before* the call.
+
+    ``kind``: ``publish`` (the call that can create a post) or ``lookup`` (a status query).
+    ``status``: ``started`` until the outcome is known, then ``accepted | failed | unknown``
+    (``unknown``: the call may have taken effect, e.g. a timeout after sending). A ``started``
+    or ``unknown`` publish attempt is never answered by posting again: it is resolved by a
+    lookup. ``ref`` holds what a lookup needs (a container id, the title sent…).
+    """
+
+    __tablename__ = "publish_attempts"
+    __table_args__ = (
+        sa.UniqueConstraint("scheduled_post_id", "number"),
+        sa.Index("ix_publish_attempts_account", "social_account_id", "kind", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    scheduled_post_id: Mapped[str] = mapped_column(
+        sa.String(40), sa.ForeignKey("scheduled_posts.id", ondelete="CASCADE"), nullable=False
+    )
+    social_account_id: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    platform: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    claim: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    operation: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    draft: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    ref: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    platform_publish_id: Mapped[str | None] = mapped_column(sa.String(128))
+    platform_post_id: Mapped[str | None] = mapped_column(sa.String(128))
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

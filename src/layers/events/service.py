@@ -1,0 +1,70 @@
+"""Domain events: recorded in the transaction of the change they describe.
+
+Types written today: ``social_account.connected``, ``social_account.needs_reauth``,
+``social_account.disconnected``, ``post.published``, ``post.failed``. A webhooks outbox reads
+them in id order (ids are ULIDs, so id order is time order).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from layers.kit import clock
+from layers.kit.ids import new_id
+from layers.kit.repository import TenantScope
+from layers.models.events import Event
+
+EVENT_TYPES = frozenset(
+    {
+        "social_account.connected",
+        "social_account.needs_reauth",
+        "social_account.disconnected",
+        "post.published",
+        "post.failed",
+    }
+)
+
+
+def record(
+    session: Session,
+    type_: str,
+    *,
+    org_id: str,
+    livemode: bool,
+    project_id: str | None,
+    subject_id: str | None,
+    data: dict[str, Any],
+) -> Event:
+    assert type_ in EVENT_TYPES, type_
+    now = clock.now()
+    event = Event(
+        id=new_id("evt", now),
+        org_id=org_id,
+        livemode=livemode,
+        type=type_,
+        project_id=project_id,
+        subject_id=subject_id,
+        data=data,
+        created_at=now,
+    )
+    session.add(event)
+    return event
+
+
+def for_subject(session: Session, subject_id: str, type_: str | None = None) -> list[Event]:
+    stmt = sa.select(Event).where(Event.subject_id == subject_id)
+    if type_ is not None:
+        stmt = stmt.where(Event.type == type_)
+    return list(session.scalars(stmt.order_by(Event.id)))
+
+
+def page(
+    session: Session, tenant: TenantScope, *, after: str | None = None, limit: int = 100
+) -> list[Event]:
+    stmt = sa.select(Event).where(Event.org_id == tenant.org_id, Event.livemode == tenant.livemode)
+    if after:
+        stmt = stmt.where(Event.id > after)
+    return list(session.scalars(stmt.order_by(Event.id).limit(limit)))

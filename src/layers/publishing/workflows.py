@@ -1,0 +1,71 @@
+"""Durable publishing: the per-minute dispatch and one workflow per post and claim.
+
+`dispatch_due` claims due posts and enqueues ``publishing.publish`` for each in the claiming
+transaction, with the id ``publish:{post}:{claim}``. The workflow runs the protocol as one
+step, passing its own id as the claimant: when DBOS recovers it after a crash, the step runs
+again under the same claim and the protocol settles whatever the crash left unsettled.
+
+Publishing has a queue of its own so that a burst of due posts (and their status polls) never
+starves content generation on the default queue.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dbos import DBOS
+
+from layers.engine import runtime
+from layers.kit import clock
+from layers.kit.settings import get_settings
+from layers.publishing import service
+from layers.publishing.service import PUBLISH_QUEUE, PUBLISH_WORKFLOW, PublishInput
+
+DISPATCH_WORKFLOW = "publishing.dispatch_due"
+
+
+@DBOS.step(name="publishing.publish_post")
+def publish_step(post_id: str, claimant: str) -> dict[str, Any]:
+    return service.publish_post(post_id, claimant=claimant).to_dict()
+
+
+@DBOS.workflow(name=PUBLISH_WORKFLOW)
+def publish(inp: PublishInput) -> dict[str, Any]:
+    claimant = DBOS.workflow_id
+    assert claimant is not None
+    return publish_step(inp.post_id, claimant)
+
+
+MAX_BATCHES = 25  # up to 5,000 posts a minute per tick; the rest wait for the next one
+
+
+@DBOS.step(name="publishing.dispatch")
+def dispatch_step() -> dict[str, Any]:
+    claimed = reclaimed = held = 0
+    for _ in range(MAX_BATCHES):
+        report = service.dispatch_due(clock.now(), limit=service.DISPATCH_BATCH)
+        claimed += len(report.claimed)
+        reclaimed += len(report.reclaimed)
+        held += report.held
+        if max(len(report.claimed), len(report.reclaimed)) < service.DISPATCH_BATCH:
+            break
+    return {"claimed": claimed, "reclaimed": reclaimed, "held": held}
+
+
+@DBOS.workflow(name=DISPATCH_WORKFLOW)
+def dispatch_due(_scheduled_at: datetime, _context: Any) -> dict[str, Any]:
+    return dispatch_step()
+
+
+def _on_launch() -> None:
+    settings = get_settings()
+    DBOS.register_queue(
+        PUBLISH_QUEUE,
+        worker_concurrency=max(4, settings.worker_concurrency // 2),
+        polling_interval_sec=settings.queue_polling_interval,
+        on_conflict="always_update",
+    )
+
+
+runtime.on_launch(_on_launch)

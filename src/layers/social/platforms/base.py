@@ -1,0 +1,241 @@
+"""The two capabilities a social platform offers us, and the errors their calls raise.
+
+`OAuthProvider` connects an account and keeps its tokens fresh; `Publisher` publishes. Each
+has a real implementation (an httpx client written from the platform's public documentation)
+and a sandbox one; `layers.social.platforms.registry` picks one by platform and mode.
+
+A publish is split so that the protocol (`layers.publishing.service`) can record an attempt
+between the calls that cannot publish and the one call that can:
+
+* `Publisher.prepare` validates the content and makes every call that cannot publish
+  (TikTok's creator info; Instagram's containers and their processing);
+* `Publisher.commit` makes the single call that can create a post, and nothing else;
+* `Publisher.lookup` answers "did it publish?" for an attempt whose outcome is unknown,
+  without ever publishing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from layers.kit.vault import Secret
+from layers.publishing.content import PublishableContent
+
+PLATFORMS = ("tiktok", "instagram")
+
+
+# ---- errors raised by platform calls ----
+
+
+class PlatformCallError(Exception):
+    """A platform call that did not succeed. ``code`` is ours (stable), ``platform_code`` theirs.
+
+    Messages are built from the platform's error fields, never from a request, so they never
+    carry a token.
+    """
+
+    code = "PLATFORM_ERROR"
+
+    def __init__(
+        self, message: str, *, platform_code: str | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.platform_code = platform_code
+        self.http_status = http_status
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message[:1000],
+            "platformCode": self.platform_code,
+            "httpStatus": self.http_status,
+        }
+
+
+class AuthFailed(PlatformCallError):
+    """The platform refused the token (expired, revoked, scope withdrawn). Nothing happened."""
+
+    code = "CREDENTIAL_INVALID"
+
+
+class Rejected(PlatformCallError):
+    """A definite, permanent refusal (bad media, policy, invalid parameters). Nothing happened."""
+
+    code = "PLATFORM_REJECTED"
+
+
+class QuotaExceeded(PlatformCallError):
+    """The account's posting quota is used up. Nothing happened; try after ``retry_at``."""
+
+    code = "PLATFORM_QUOTA_EXCEEDED"
+
+    def __init__(self, message: str, *, retry_at: datetime | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_at = retry_at
+
+
+class RateLimited(PlatformCallError):
+    """Too many requests. Nothing happened; retry after ``retry_after`` seconds."""
+
+    code = "PLATFORM_RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: float = 60.0, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class Unavailable(PlatformCallError):
+    """The platform could not take the request (connection refused, 5xx before acceptance).
+
+    Raised only where the platform cannot have acted on it, so retrying is safe.
+    """
+
+    code = "PLATFORM_UNAVAILABLE"
+
+
+class OutcomeUnknown(PlatformCallError):
+    """The call may have taken effect (a timeout after sending, a dropped connection, an
+    error answer from a call the platform may still have carried out). Resolve it with
+    `Publisher.lookup`; never by calling again blindly."""
+
+    code = "OUTCOME_UNKNOWN"
+
+
+# ---- OAuth ----
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """Tokens from a code exchange or a refresh. An absent or empty ``refresh_token`` means
+    "keep the one you have" (Instagram has none; a refresh may not repeat it)."""
+
+    access_token: Secret
+    refresh_token: Secret | None
+    expires_in: int | None
+    refresh_expires_in: int | None
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlatformProfile:
+    platform_account_id: str
+    handle: str | None
+    display_name: str | None
+    avatar_url: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Connection:
+    grant: TokenGrant
+    profile: PlatformProfile
+
+
+class OAuthProvider(Protocol):
+    """Connects accounts of one platform and refreshes their tokens."""
+
+    platform: str
+    default_scopes: tuple[str, ...]
+
+    def authorize_url(self, *, state: str, redirect_uri: str, scopes: Sequence[str]) -> str:
+        """Where the person consents; the platform then redirects to `redirect_uri`."""
+        ...
+
+    def connect(self, *, code: str, redirect_uri: str) -> Connection:
+        """Exchange the authorization code and read who connected."""
+        ...
+
+    def refresh(self, *, access_token: Secret, refresh_token: Secret | None) -> TokenGrant:
+        """New tokens. Raises `AuthFailed` when the grant is gone (the account needs reauth)."""
+        ...
+
+
+# ---- publishing ----
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """What a publisher knows of the account it publishes to."""
+
+    social_account_id: str
+    platform_account_id: str
+    handle: str | None
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    content: PublishableContent
+    draft: bool
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The outcome of `Publisher.prepare`: what `commit` sends, and (``ref``, JSON-safe)
+    what a later `lookup` needs. ``ref`` is recorded with the attempt before the commit."""
+
+    operation: str
+    ref: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the platform says about a publish.
+
+    ``state``: ``published`` (live; ids known or not yet), ``inbox`` (in the creator's
+    drafts), ``processing`` (accepted, not settled), ``failed`` (settled, not published;
+    ``failure`` says why), ``not_published`` (provably never published: retrying is safe),
+    ``unknown`` (the platform cannot tell yet).
+    """
+
+    state: Literal["published", "inbox", "processing", "failed", "not_published", "unknown"]
+    publish_id: str | None = None
+    post_id: str | None = None
+    url: str | None = None
+    failure: str | None = None
+    retryable: bool = False
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Remote posting quota: ``remaining`` posts now (None: the platform does not say)."""
+
+    remaining: int | None
+    total: int | None = None
+    retry_at: datetime | None = None
+
+
+class Publisher(Protocol):
+    """Publishes to one platform. Every method may raise a `PlatformCallError`."""
+
+    platform: str
+
+    def quota(self, token: Secret, account: AccountRef) -> Quota:
+        """The platform's own view of the posting quota (may call the platform)."""
+        ...
+
+    def prepare(self, token: Secret, account: AccountRef, request: PublishRequest) -> Prepared:
+        """Validate and make every call that cannot publish. Never publishes."""
+        ...
+
+    def commit(self, token: Secret, account: AccountRef, prepared: Prepared) -> Outcome:
+        """The one call that publishes. Raises `OutcomeUnknown` when it may have."""
+        ...
+
+    def lookup(
+        self,
+        token: Secret,
+        account: AccountRef,
+        ref: dict[str, Any],
+        *,
+        publish_id: str | None,
+        post_id: str | None = None,
+        since: datetime,
+    ) -> Outcome:
+        """Did the attempt described by `ref` (and `publish_id`/`post_id`, when known)
+        publish? Never publishes. `since`: when the attempt started."""
+        ...

@@ -1,0 +1,117 @@
+"""Fixtures for everything that talks to a platform: the fake TikTok/Instagram server (live
+mode points at it), short protocol timings, and a content resolver for test posts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy.orm import Session
+
+from layers.kit.settings import Settings
+from layers.models.publishing import ScheduledPost
+from layers.publishing import service as publishing
+from layers.publishing.content import PublishableContent, register_content_resolver
+from layers.social.platforms import http
+from layers.social.platforms.instagram.publisher import ContainerPolicy
+from tests.social import fake_platforms
+from tests.social.fake_platforms import FakePlatforms
+
+PLATFORM_SETTINGS = (
+    "tiktok_client_key",
+    "tiktok_client_secret",
+    "tiktok_api_base",
+    "tiktok_auth_base",
+    "instagram_app_id",
+    "instagram_app_secret",
+    "instagram_graph_base",
+    "instagram_api_base",
+    "instagram_auth_base",
+)
+
+
+@pytest.fixture(scope="session")
+def fake_server(settings: Settings) -> Iterator[FakePlatforms]:
+    saved = {name: getattr(settings, name) for name in PLATFORM_SETTINGS}
+    with fake_platforms.serve(FakePlatforms()) as fake:
+        base = fake.base_url
+        settings.tiktok_client_key = fake_platforms.CLIENT_KEY
+        settings.tiktok_client_secret = fake_platforms.CLIENT_SECRET
+        settings.instagram_app_id = fake_platforms.IG_APP_ID
+        settings.instagram_app_secret = fake_platforms.IG_APP_SECRET
+        for name in ("tiktok_api_base", "tiktok_auth_base", "instagram_graph_base"):
+            setattr(settings, name, base)
+        settings.instagram_api_base = base
+        settings.instagram_auth_base = base
+        try:
+            yield fake
+        finally:
+            for name, value in saved.items():
+                setattr(settings, name, value)
+
+
+@pytest.fixture
+def fake(fake_server: FakePlatforms) -> Iterator[FakePlatforms]:
+    fake_server.reset()
+    yield fake_server
+    fake_server.reset()
+
+
+@pytest.fixture(autouse=True)
+def quick_protocol() -> Iterator[None]:
+    """Protocol timings in milliseconds instead of seconds (the logic is the same)."""
+    saved = (publishing.policy, http.policy.read_timeout, ContainerPolicy.delays)
+    publishing.policy = replace(
+        publishing.policy, backoff=(0.01, 0.02), status_polls=(0.0, 0.01, 0.01)
+    )
+    http.policy.read_timeout = 1.5
+    ContainerPolicy.delays = (0.0, 0.01, 0.01, 0.02, 0.02, 0.05)
+    yield
+    publishing.policy, http.policy.read_timeout, ContainerPolicy.delays = saved
+
+
+class Contents:
+    """The test content resolver: per-post content, else three slides on the fake's host."""
+
+    def __init__(self, fake: FakePlatforms | None) -> None:
+        self.fake = fake
+        self.by_post: dict[str, PublishableContent] = {}
+        self.resolved: list[str] = []
+
+    def media(self, name: str) -> str:
+        if self.fake is not None and self.fake.base_url:
+            return self.fake.media_url(name)
+        return f"http://testserver/media/{name}"
+
+    def photo(self, post_id: str, count: int = 3) -> PublishableContent:
+        return PublishableContent(
+            kind="photo",
+            media_urls=[self.media(f"{post_id}-{i}.jpg") for i in range(count)],
+            caption=f"Beans that show up before you run out ({post_id[-6:]})",
+            hashtags=["coffeetok", "runnersoftiktok"],
+            title="Coffee that shows up",
+        )
+
+    def video(self, post_id: str, duration_ms: int = 15_000) -> PublishableContent:
+        return PublishableContent(
+            kind="video",
+            media_urls=[self.media(f"{post_id}.mp4")],
+            caption=f"Morning run, fresh beans ({post_id[-6:]})",
+            hashtags=["coffeetok"],
+            duration_ms=duration_ms,
+            cover_url=self.media(f"{post_id}-cover.jpg"),
+        )
+
+    def __call__(self, session: Session, post: ScheduledPost) -> PublishableContent:
+        self.resolved.append(post.id)
+        return self.by_post.get(post.id) or self.photo(post.id)
+
+
+@pytest.fixture
+def contents(request: pytest.FixtureRequest) -> Iterator[Contents]:
+    fake = request.getfixturevalue("fake_server") if "fake_server" in request.fixturenames else None
+    resolver = Contents(fake)
+    undo = register_content_resolver(resolver)
+    yield resolver
+    undo()
