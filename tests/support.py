@@ -199,3 +199,57 @@ def start_server(
 
 def layers_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "layers.cli.main", *args]
+
+
+def new_social_account(
+    project_id: str,
+    *,
+    platform: str = "tiktok",
+    status: str = "connected",
+    handle: str = "acme.coffee",
+) -> str:
+    """A connected social account row of the project (made directly, not through OAuth)."""
+    from layers.kit import clock
+    from layers.kit.ids import new_id
+    from layers.models.projects import Project
+    from layers.models.social import SocialAccount
+
+    with kit_db.get_database().transaction() as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        account = SocialAccount(
+            id=new_id("sa"),
+            org_id=project.org_id,
+            livemode=project.livemode,
+            project_id=project.id,
+            platform=platform,
+            platform_account_id=uuid.uuid4().hex,
+            handle=handle,
+            display_name=handle,
+            status=status,
+            healthy=True,
+            posting_mode="automatic",
+            meta={},
+            connected_at=clock.now(),
+        )
+        session.add(account)
+        return account.id
+
+
+def wait_for_job(client: Any, job_id: str, headers: dict[str, str], timeout: float = 60) -> Any:
+    """The job once it is no longer running."""
+
+    def done() -> Any:
+        body = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
+        return body if body["status"] != "running" else None
+
+    return wait_for(done, timeout=timeout, every=0.1)
+
+
+def ready_influencer(client: Any, project_id: str, headers: dict[str, str]) -> str:
+    def ready() -> str | None:
+        items = client.get(f"/v1/projects/{project_id}/influencers", headers=headers).json()
+        found = [i for i in items["items"] if i["status"] == "ready"]
+        return found[0]["influencerId"] if found else None
+
+    return wait_for(ready, timeout=60)

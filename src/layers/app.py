@@ -15,17 +15,27 @@ from starlette.concurrency import run_in_threadpool
 
 from layers import __version__
 from layers.content.jobs.router import router as jobs_router
+from layers.content.router import router as content_router
 from layers.engine import runtime
 from layers.kit import db as kit_db
 from layers.kit.http import RequestContextMiddleware, install_error_handlers
 from layers.kit.media_router import router as media_router
 from layers.kit.settings import Settings, get_settings, set_settings
 from layers.orgs.router import router as orgs_router
+from layers.projects.media.router import router as media_api_router
 from layers.projects.router import router as projects_router
+from layers.publishing.scheduling.router import router as scheduling_router
 
 log = logging.getLogger("layers.app")
 
-API_ROUTERS = (orgs_router, projects_router, jobs_router)
+API_ROUTERS = (
+    orgs_router,
+    projects_router,
+    jobs_router,
+    media_api_router,
+    content_router,
+    scheduling_router,
+)
 
 ERROR_ENVELOPE = {
     "type": "object",

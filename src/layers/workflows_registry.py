@@ -12,6 +12,7 @@ WORKFLOW_MODULES = (
     "layers.engine.maintenance",
     "layers.projects.keywords.workflows",
     "layers.projects.influencers.workflows",
+    "layers.content.workflows",
 )
 
 

@@ -32,6 +32,7 @@ PREFIXES = frozenset(
         "cfg",
         "pat",
         "snap",
+        "ast",
     }
 )
 
