@@ -135,6 +135,7 @@ _CTAS: dict[str, str] = {
     "educational": "Learn more with {app}",
 }
 
+
 def _benefits(brief: Brief) -> list[str]:
     """Short benefit clauses taken from the description and tagline."""
     text = " ".join(part for part in (brief.tagline, brief.app_description) if part)

@@ -116,10 +116,21 @@ def prepare(inp: GenerateInput) -> dict[str, Any]:
             "demo_key": demo.storage_key if demo is not None else None,
             "source": None,
         }
-        if source_kind and not tiktok_id:
-            post = sources.pick_for_project(session, project, source_kind, used)
-            tiktok_id = post.tiktok_id
-            container.source_tiktok_id = tiktok_id
+        keywords = sources.portfolio_keywords(session, project) if not tiktok_id else []
+    if source_kind and not tiktok_id:
+        # Outside the transaction above: the catalog may go to the network, and remembering
+        # what it found is a write transaction of its own.
+        post = sources.pick(plan["livemode"], keywords, source_kind, used)
+        tiktok_id = post.tiktok_id
+        with get_database().transaction() as session:
+            session.execute(
+                sa.update(ContentContainer)
+                .where(
+                    ContentContainer.id == inp.container_id,
+                    ContentContainer.source_tiktok_id.is_(None),
+                )
+                .values(source_tiktok_id=tiktok_id)
+            )
     if source_kind and tiktok_id:
         post = sources.resolve(plan["livemode"], tiktok_id, source_kind)
         files = sources.catalog_for(plan["livemode"]).media(post, full=True)

@@ -166,11 +166,11 @@ def resolve(livemode: bool, tiktok_id: str, kind: str) -> SourcePost:
     return post
 
 
-def pick_for_project(session: Session, project: Project, kind: str, used: set[str]) -> SourcePost:
-    """An on-brand source not remixed before by this project (automatic generation)."""
-    catalog = catalog_for(project.livemode)
-    posts = catalog.search(portfolio_keywords(session, project), kind, 20)
-    remember(project.livemode, posts)
+def pick(livemode: bool, keywords: list[str], kind: str, used: set[str]) -> SourcePost:
+    """An on-brand source the project has not remixed yet (automatic generation). Call it
+    outside any transaction: it may go to the network and writes the cache."""
+    posts = catalog_for(livemode).search(keywords, kind, 20)
+    remember(livemode, posts)
     for post in posts:
         if post.tiktok_id not in used:
             return post
