@@ -323,7 +323,7 @@ def test_regenerate_keeps_the_id_and_replaces_the_media(
     assert response.status_code == 202, response.text
     accepted = response.json()
     assert accepted["containerIds"] == [container["id"]] and accepted["jobId"] != container["jobId"]
-    busy = client.post(f"/v1/content/{container['id']}/regenerate", headers=headers)
+    busy = client.post(f"/v1/content/{container['id']}/regenerate", json={}, headers=headers)
     if busy.status_code != 202:
         assert_error(busy, 409, "CONFLICT")
     # while it renders, the old media stay readable

@@ -190,10 +190,9 @@ def regenerate_content(
     container_id: str,
     principal: CurrentPrincipal,
     session: DbSession,
-    body: RegenerateBody | None = None,
+    body: RegenerateBody,
 ) -> ContentJobAccepted:
-    """Render the container again (same id); 409 while it is still generating."""
-    container, job = service.regenerate(
-        session, principal, container_id, body.hook if body else None
-    )
+    """Render the container again (same id; send `{}` to keep its inputs); 409 while it is
+    still generating."""
+    container, job = service.regenerate(session, principal, container_id, body.hook)
     return service.accepted(container, job)
