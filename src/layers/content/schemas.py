@@ -34,12 +34,17 @@ TikTokId = Annotated[
         examples=["7301234567890123456"],
     ),
 ]
-ObjectId = Annotated[str, Field(min_length=1, max_length=64)]
+# Bodies strip surrounding whitespace; these patterns keep the schema honest about it (a
+# value of only whitespace is invalid in the schema too, not just after stripping).
+NON_BLANK = r"[^\s\x1c-\x1f\x85]"
+ID_PATTERN = r"^[A-Za-z0-9_]+$"
+ObjectId = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
 Hook = Annotated[
     str,
     Field(
         min_length=1,
         max_length=2000,
+        pattern=NON_BLANK,
         description="Used verbatim on the first slide; `\\n` (backslash n) or a line break "
         "separates setup and payoff.",
     ),

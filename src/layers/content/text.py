@@ -358,12 +358,16 @@ class OpenAIWriter:
         return value.strip()[:2000]
 
 
+_writers: dict[tuple[str, str | None, str], OpenAIWriter] = {}
+
+
 def text_writer(settings: Settings, livemode: bool) -> TextWriter:
     """The offline writer in test mode or when no endpoint is configured."""
     if livemode and settings.textwriter_url:
-        return OpenAIWriter(
-            settings.textwriter_url, settings.textwriter_api_key, settings.textwriter_model
-        )
+        key = (settings.textwriter_url, settings.textwriter_api_key, settings.textwriter_model)
+        if key not in _writers:
+            _writers[key] = OpenAIWriter(*key)
+        return _writers[key]
     return OfflineWriter()
 
 

@@ -22,6 +22,7 @@ class AppMediaCreate(RequestModel):
         Field(
             min_length=1,
             max_length=2048,
+            pattern=r"[^\s\x1c-\x1f\x85]",
             description="A public https URL; Layers fetches it through its SSRF guard.",
             examples=["https://cdn.acmecoffee.com/brand/logo-512.png"],
         ),

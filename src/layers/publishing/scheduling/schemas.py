@@ -41,7 +41,9 @@ class TikTokPostSettings(RequestModel):
 
 
 class ScheduleTarget(RequestModel):
-    social_account_id: Annotated[str, Field(min_length=1, max_length=64)]
+    social_account_id: Annotated[
+        str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")
+    ]
     mode: TargetMode
     caption_override: Annotated[str | None, Field(max_length=4000)] = None
     first_comment_override: Annotated[str | None, Field(max_length=4000)] = None
