@@ -250,3 +250,127 @@ def start_worker(executor_id: str, env: dict[str, str], *, cwd: Path = REPO) -> 
 
     wait_for(running, timeout=90, every=0.2)
     return ServerProcess(process, 0, output)
+
+
+def new_social_account(
+    project_id: str,
+    *,
+    platform: str = "tiktok",
+    status: str = "connected",
+    handle: str = "acme.coffee",
+) -> str:
+    """A connected social account of the project, through the real connect service with a
+    made-up grant (no OAuth dance), posting automatically."""
+    from layers.models.social import SocialAccount
+    from tests.social.helpers import make_account
+
+    account_id = make_account(
+        project_id, platform=platform, handle=handle, posting_mode="automatic"
+    )
+    if status != "connected":
+        with kit_db.get_database().transaction() as session:
+            account = session.get(SocialAccount, account_id)
+            assert account is not None
+            account.status = status
+    return account_id
+
+
+def wait_for_job(client: Any, job_id: str, headers: dict[str, str], timeout: float = 60) -> Any:
+    """The job once it is no longer running."""
+
+    def done() -> Any:
+        body = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
+        return body if body["status"] != "running" else None
+
+    return wait_for(done, timeout=timeout, every=0.1)
+
+
+def ready_influencer(client: Any, project_id: str, headers: dict[str, str]) -> str:
+    def ready() -> str | None:
+        items = client.get(f"/v1/projects/{project_id}/influencers", headers=headers).json()
+        found = [i for i in items["items"] if i["status"] == "ready"]
+        return found[0]["influencerId"] if found else None
+
+    return wait_for(ready, timeout=60)
+
+
+@dataclass
+class Served:
+    """One canned response of `FakeOrigin`: a body, sent in chunks, with a pause after each."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] | None = None
+    chunk: int = 64 * 1024
+    pause: float = 0.0
+    content_length: bool = True
+
+
+class FakeOrigin:
+    """A local HTTP server standing in for a partner's CDN: serves canned responses by path,
+    records each request's Host header, and counts the body bytes it managed to send."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.routes: dict[str, Served] = {}
+        self.sent: dict[str, int] = {}
+        self.hosts: list[str] = []
+        origin = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                origin.hosts.append(self.headers.get("Host", ""))
+                served = origin.routes.get(self.path.split("?")[0]) or Served(b"nope", 404)
+                self.send_response(served.status)
+                for name, value in (served.headers or {}).items():
+                    self.send_header(name, value)
+                if served.content_length:
+                    self.send_header("Content-Length", str(len(served.body)))
+                else:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                sent = 0
+                try:
+                    for start in range(0, len(served.body), served.chunk):
+                        self.wfile.write(served.body[start : start + served.chunk])
+                        self.wfile.flush()
+                        sent += len(served.body[start : start + served.chunk])
+                        origin.sent[self.path] = sent
+                        if served.pause:
+                            time.sleep(served.pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                finally:
+                    origin.sent[self.path] = sent
+                if not served.content_length:
+                    self.close_connection = True
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str, host: str = "cdn.partner.example") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def png_bytes(size: tuple[int, int] = (64, 64), color: str = "orange") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()

@@ -20,7 +20,15 @@ from fastapi.testclient import TestClient
 from layers.app import API_ROUTERS
 from tests.engine.helpers import register_test_templates
 from tests.social.helpers import make_account, make_state
-from tests.support import ACME, Tenant, assert_error, key_with_scopes, new_tenant, wait_for
+from tests.support import (
+    ACME,
+    Tenant,
+    assert_error,
+    key_with_scopes,
+    new_social_account,
+    new_tenant,
+    wait_for,
+)
 
 PARAM_RE = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -50,6 +58,28 @@ SAMPLE_BODIES: dict[str, dict[str, Any] | None] = {
         "returnUrl": "http://localhost:3000/connected",
     },
     "PATCH /v1/social-accounts/{social_account_id}": {"postingMode": "automatic"},
+    "POST /v1/projects/{project_id}/app-media": {
+        "kind": "logo",
+        "url": "https://cdn.acmecoffee.com/brand/logo-512.png",
+    },
+    "POST /v1/projects/{project_id}/content/slideshow-remix": {
+        "tiktokVideoId": "7000000000000000001",
+        "influencerId": "inf_01J00000000000000000000000",
+    },
+    "POST /v1/projects/{project_id}/content/video-remix": {
+        "tiktokVideoId": "7000000000000000008",
+        "influencerId": "inf_01J00000000000000000000000",
+    },
+    "POST /v1/projects/{project_id}/content/slideshow-builder": {"hook": "Hello\\nthere"},
+    "POST /v1/projects/{project_id}/content/ugc-remix": {"hook": "Watch this"},
+    "POST /v1/content/{container_id}/regenerate": {"hook": "Again"},
+    "POST /v1/content/{container_id}/schedule": {
+        "scheduledFor": "2031-05-15T09:00:00-07:00",
+        "targets": [{"socialAccountId": "sa_01J00000000000000000000000", "mode": "publish"}],
+    },
+    "POST /v1/scheduled-posts/{scheduled_post_id}/reschedule": {
+        "scheduledFor": "2031-05-16T09:00:00Z"
+    },
 }
 
 # Routes whose path names a global object (the same for every organization and mode).
@@ -77,6 +107,12 @@ def _create_world(client: TestClient) -> World:
         json={"templateId": "test-pipeline"},
         headers=headers,
     ).json()
+    built = client.post(
+        f"/v1/projects/{project['id']}/content/slideshow-builder",
+        json={"hook": "Matrix"},
+        headers=headers,
+    ).json()
+    media_id, post_id = new_media_and_post(project["id"], built["containerId"])
     ids = {
         "layer_id": layer["id"],
         "project_layer_id": layer["id"],
@@ -88,13 +124,60 @@ def _create_world(client: TestClient) -> World:
         "key_id": key_id["apiKeyId"],
         "social_account_id": make_account(project["id"]),
         "state": make_state(project["id"], owner_key_id(client, owner)),
+        "container_id": built["containerId"],
+        "media_id": media_id,
+        "scheduled_post_id": post_id,
     }
-    wait_for(
-        lambda: (
-            client.get(f"/v1/jobs/{job['jobId']}", headers=headers).json()["status"] != "running"
+    for job_id in (job["jobId"], built["jobId"]):
+        wait_for(
+            lambda job_id=job_id: (
+                client.get(f"/v1/jobs/{job_id}", headers=headers).json()["status"] != "running"
+            ),
+            timeout=60,
         )
-    )
     return World(owner, intruder, ids)
+
+
+def new_media_and_post(project_id: str, container_id: str) -> tuple[str, str]:
+    """A live-mode app media row and scheduled post (live media would need the network)."""
+    from layers.kit import clock
+    from layers.kit import db as kit_db
+    from layers.kit.ids import new_id
+    from layers.models.content import AppMedia
+    from layers.models.projects import Project
+    from layers.models.publishing import ScheduledPost
+
+    account_id = new_social_account(project_id)
+    with kit_db.get_database().transaction() as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        media = AppMedia(
+            id=new_id("med"),
+            org_id=project.org_id,
+            livemode=project.livemode,
+            project_id=project.id,
+            kind="screenshot",
+            source_url="https://cdn.acmecoffee.com/product/home.png",
+            storage_key=f"projects/{project.id}/media/matrix.png",
+            mime_type="image/png",
+            byte_size=1,
+            sha256="0" * 64,
+        )
+        post = ScheduledPost(
+            id=new_id("sp"),
+            org_id=project.org_id,
+            livemode=project.livemode,
+            project_id=project.id,
+            social_account_id=account_id,
+            container_id=container_id,
+            origin="api",
+            mode="publish",
+            status="ready",
+            scheduled_at=clock.now(),
+            attempt_count=0,
+        )
+        session.add_all([media, post])
+        return media.id, post.id
 
 
 # How to produce each path parameter for an object owned by `world.owner` (live mode).
@@ -111,6 +194,9 @@ PATH_FIXTURES: dict[str, Callable[[World], str]] = {
         "template_id",
         "social_account_id",
         "state",
+        "container_id",
+        "media_id",
+        "scheduled_post_id",
     )
 }
 

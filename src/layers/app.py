@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from layers import __version__
 from layers.catalog.router import router as catalog_router
 from layers.content.jobs.router import router as jobs_router
+from layers.content.router import router as content_router
 from layers.engine import runtime
 from layers.engine.project_layers.router import router as layers_router
 from layers.engine.runs.router import router as runs_router
@@ -24,7 +25,9 @@ from layers.kit.http import RequestContextMiddleware, install_error_handlers
 from layers.kit.media_router import router as media_router
 from layers.kit.settings import Settings, get_settings, set_settings
 from layers.orgs.router import router as orgs_router
+from layers.projects.media.router import router as media_api_router
 from layers.projects.router import router as projects_router
+from layers.publishing.scheduling.router import router as scheduling_router
 from layers.social.public_router import router as social_public_router
 from layers.social.router import router as social_router
 
@@ -38,6 +41,9 @@ API_ROUTERS = (
     layers_router,
     runs_router,
     social_router,
+    media_api_router,
+    content_router,
+    scheduling_router,
 )
 
 ERROR_ENVELOPE = {

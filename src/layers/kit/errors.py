@@ -130,3 +130,53 @@ class SsrfBlocked(LayersError):
 
 class Unavailable(LayersError):
     code, status = "UNAVAILABLE", 503
+
+
+class MediaTooLarge(LayersError):
+    """A fetched file is over its kind's size cap (cut off while streaming)."""
+
+    code, status = "MEDIA_TOO_LARGE", 422
+
+
+class UnsupportedMediaType(LayersError):
+    """The bytes (not the headers) say the file is not a type this kind accepts."""
+
+    code, status = "UNSUPPORTED_MEDIA_TYPE", 422
+
+
+class MediaFetchFailed(LayersError):
+    """The URL was allowed but gave us no file (DNS failure, refused, 4xx/5xx, too slow)."""
+
+    code, status = "MEDIA_FETCH_FAILED", 422
+
+
+class InfluencerNotReady(LayersError):
+    """Generation needs a ready influencer (or a social account whose project has one)."""
+
+    code, status = "INFLUENCER_NOT_READY", 422
+
+
+class DemoVideoRequired(LayersError):
+    code, status = "DEMO_VIDEO_REQUIRED", 422
+
+
+class SourceNotFound(LayersError):
+    """The TikTok source id is unknown to the catalog, or of the wrong kind for the format."""
+
+    code, status = "SOURCE_NOT_FOUND", 422
+
+
+class ManagedProviderNotConnected(LayersError):
+    code, status = "MANAGED_PROVIDER_NOT_CONNECTED", 422
+
+
+class SocialAccountNotConnected(LayersError):
+    """A scheduling target exists in the project but cannot publish (reconnect it first)."""
+
+    code, status = "SOCIAL_ACCOUNT_NOT_CONNECTED", 422
+
+
+class RenderFailed(LayersError):
+    """ffmpeg could not render the media (a job error, e.g. an undecodable demo video)."""
+
+    code, status = "RENDER_FAILED", 422

@@ -33,6 +33,7 @@ PREFIXES = frozenset(
         "pat",
         "snap",
         "vault",
+        "ast",
     }
 )
 

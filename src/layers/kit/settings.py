@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     textwriter_api_key: str | None = None
     textwriter_model: str = "gpt-4o-mini"
 
+    # TikTok Research API (live source discovery and hashtag stats); unset → a clear error.
+    tiktok_research_client_key: str | None = None
+    tiktok_research_client_secret: str | None = None
+    render_preset: str = Field(
+        default="veryfast", description="x264 preset for rendered videos (speed vs. size)."
+    )
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

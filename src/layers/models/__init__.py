@@ -1,6 +1,7 @@
 """All ORM models, imported together so that relationships and Alembic see every table."""
 
 from layers.kit.db import Base
+from layers.models.content import AppMedia, ContainerAsset, ContentContainer, ContentSource
 from layers.models.engine import (
     LayerConfigVersion,
     LayerSchedule,
@@ -20,7 +21,11 @@ from layers.models.vault import VaultSecret
 __all__ = [
     "AccountHealthSnapshot",
     "ApiKey",
+    "AppMedia",
     "Base",
+    "ContainerAsset",
+    "ContentContainer",
+    "ContentSource",
     "Event",
     "IdempotencyRecord",
     "Influencer",

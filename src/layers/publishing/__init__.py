@@ -1,0 +1,1 @@
+"""Publishing: scheduled posts, scheduling endpoints, and the publish protocol."""

@@ -66,14 +66,14 @@ class PublishableContent:
             raise ValueError("cover_index is out of range")
 
     def text(self) -> str:
-        """The caption with the hashtags appended (each once, with its ``#``)."""
+        """The caption, a blank line, then the hashtags it lacks (each once, with its ``#``)."""
         words = {word.lower() for word in self.caption.split()}
         tags = [
             f"#{tag.lstrip('#')}"
             for tag in self.hashtags
             if tag.strip("#") and f"#{tag.lstrip('#')}".lower() not in words
         ]
-        return " ".join(part for part in (self.caption.strip(), " ".join(tags)) if part)
+        return "\n\n".join(part for part in (self.caption.strip(), " ".join(tags)) if part)
 
 
 ContentResolver = Callable[[Session, ScheduledPost], Any]
@@ -82,8 +82,10 @@ _resolvers: list[ContentResolver] = []
 
 
 def register_content_resolver(resolver: ContentResolver) -> Callable[[], None]:
-    """Install `resolver` (the most recently registered one answers); returns an undo."""
-    _resolvers.append(resolver)
+    """Install `resolver` (the most recently registered one answers); returns an undo.
+    Registering the same resolver again changes nothing."""
+    if resolver not in _resolvers:
+        _resolvers.append(resolver)
 
     def unregister() -> None:
         if resolver in _resolvers:

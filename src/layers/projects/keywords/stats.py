@@ -6,6 +6,7 @@ import hashlib
 import time
 from typing import Protocol
 
+from layers.content.sources.catalog import ResearchClient, research_client
 from layers.kit.settings import Settings
 from layers.projects.keywords.research import HashtagStat
 
@@ -46,8 +47,31 @@ class UnmeasuredHashtagStats:
         return dict.fromkeys(hashtags)
 
 
+class ResearchHashtagStats:
+    """Live numbers from TikTok's Research API, measured on a sample: the videos carrying the
+    tag over the last 30 days (up to 100 per tag); views are their summed view counts, uses
+    the number of videos found."""
+
+    def __init__(self, client: ResearchClient) -> None:
+        self.client = client
+
+    def measure(self, hashtags: list[str]) -> dict[str, HashtagStat | None]:
+        out: dict[str, HashtagStat | None] = {}
+        for tag in hashtags:
+            query = {
+                "and": [{"operation": "IN", "field_name": "hashtag_name", "field_values": [tag]}]
+            }
+            videos = self.client.query_videos(query, max_count=100)
+            views = sum(int(v.get("view_count") or 0) for v in videos)
+            out[tag] = HashtagStat(view_count=views, use_count=len(videos)) if videos else None
+        return out
+
+
 def hashtag_stats(settings: Settings, livemode: bool) -> HashtagStats:
     """Sandbox for test mode; in live mode, the best source this deployment has."""
     if not livemode:
         return SandboxHashtagStats(settings.sandbox_latency_ms)
+    client = research_client(settings)
+    if client is not None:
+        return ResearchHashtagStats(client)
     return UnmeasuredHashtagStats()

@@ -1,0 +1,592 @@
+"""Content: starting generations, reading containers, hooks, and generate-and-attach.
+
+A generation call makes exactly one container and one ``content_generate`` job, and enqueues
+the durable workflow (`content.workflows`) in the caller's transaction. Anything that may go
+to the network (resolving a TikTok source the cache does not know) happens before the
+request's transaction takes a database lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from layers.content.jobs import service as jobs
+from layers.content.schemas import (
+    AssetOut,
+    ContainerOut,
+    ContainerStatus,
+    ContentFormat,
+    ContentJobAccepted,
+    HookBank,
+    Preview,
+)
+from layers.content.sources import service as sources
+from layers.content.text import Brief, text_writer
+from layers.engine import runtime
+from layers.kit import clock
+from layers.kit.db import get_database
+from layers.kit.errors import (
+    Conflict,
+    DemoVideoRequired,
+    InfluencerNotReady,
+    MissingFields,
+    Validation,
+)
+from layers.kit.ids import has_prefix, new_id
+from layers.kit.pagination import fetch_page
+from layers.kit.repository import TenantRepository, TenantScope
+from layers.kit.settings import get_settings
+from layers.kit.storage import signed_url
+from layers.models.content import AppMedia, ContainerAsset, ContentContainer
+from layers.models.jobs import Job
+from layers.models.projects import Influencer, Project, ProjectHashtag
+from layers.models.publishing import ScheduledPost
+from layers.models.social import SocialAccount
+from layers.projects import service as projects
+
+JOB_KIND = "content_generate"
+PREVIEW_TTL = 7 * 24 * 3600
+MEDIA_KIND = {
+    "slideshow-remix": "slideshow",
+    "slideshow-builder": "slideshow",
+    "video-remix": "video",
+    "ugc-remix": "video",
+}
+REMIX_SOURCE_KIND = {"slideshow-remix": "slideshow", "video-remix": "video"}
+# Statuses a container can be scheduled from, and what the scheduled post starts as.
+GENERATING = frozenset({"queued", "processing"})
+
+containers = TenantRepository(ContentContainer, "cnt", "content")
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    format: str
+    influencer_id: str | None = None
+    social_account_id: str | None = None
+    tiktok_video_id: str | None = None
+    hook: str | None = None
+    media_id: str | None = None
+
+
+# ---- hooks ---------------------------------------------------------------------------------
+
+
+def brief_for(session: Session, project: Project, persona: str | None = None) -> Brief:
+    phrases = list(
+        session.scalars(
+            sa.select(ProjectHashtag.phrase)
+            .where(ProjectHashtag.project_id == project.id)
+            .order_by(ProjectHashtag.score.desc(), ProjectHashtag.hashtag)
+            .limit(12)
+        )
+    )
+    unique = list(dict.fromkeys(phrases))
+    return Brief(
+        app_name=project.app_name,
+        app_description=project.app_description,
+        tagline=project.tagline,
+        brand_voice=project.brand_voice or "authentic",
+        language=project.primary_language or "en",
+        phrases=unique or sources.portfolio_keywords(session, project),
+        persona_name=persona,
+    )
+
+
+def hooks(session: Session, tenant: TenantScope, project_id: str, limit: int) -> HookBank:
+    project = projects.get(session, tenant, project_id)
+    missing = [
+        name
+        for name, value in (
+            ("appName", project.app_name),
+            ("appDescription", project.app_description),
+        )
+        if not value
+    ]
+    if missing:
+        raise MissingFields(
+            "Hooks need the project's " + " and ".join(missing) + "; set them with PATCH "
+            f"/v1/projects/{project.id}.",
+            missing,
+        )
+    brief = brief_for(session, project)
+    writer = text_writer(get_settings(), project.livemode)
+    return HookBank(
+        project_id=project.id,
+        brand_voice=brief.brand_voice,
+        language=brief.language,
+        hooks=writer.hooks(brief, limit, seed=f"{project.id}:{project.updated_at.isoformat()}"),
+    )
+
+
+# ---- starting a generation -----------------------------------------------------------------
+
+
+def _read_project(tenant: TenantScope, project_id: str) -> Project:
+    with get_database().transaction(write=False) as check:
+        return projects.get(check, tenant, project_id)
+
+
+def _influencer(session: Session, project: Project, influencer_id: str) -> Influencer:
+    influencer = (
+        session.get(Influencer, influencer_id) if has_prefix(influencer_id, "inf") else None
+    )
+    if influencer is None or influencer.project_id != project.id or influencer.archived_at:
+        raise Validation.field(
+            "influencerId", "no influencer with this id in the project", "not_found"
+        )
+    if influencer.status != "ready":
+        raise InfluencerNotReady(
+            f"Influencer {influencer.id} is {influencer.status}, not ready; wait for it "
+            "(GET /v1/influencers/{id}) or pick a ready one.",
+            influencerId=influencer.id,
+            status=influencer.status,
+        )
+    return influencer
+
+
+def _account(session: Session, project: Project, account_id: str) -> SocialAccount:
+    account = session.get(SocialAccount, account_id) if has_prefix(account_id, "sa") else None
+    if account is None or account.project_id != project.id:
+        raise Validation.field(
+            "socialAccountId", "no social account with this id in the project", "not_found"
+        )
+    return account
+
+
+def wired_influencer(session: Session, project: Project) -> Influencer:
+    """The influencer a social account's content uses: until content layers wire one, the
+    project's oldest ready influencer."""
+    influencer = session.scalar(
+        sa.select(Influencer)
+        .where(
+            Influencer.project_id == project.id,
+            Influencer.status == "ready",
+            Influencer.archived_at.is_(None),
+        )
+        .order_by(Influencer.id)
+        .limit(1)
+    )
+    if influencer is None:
+        raise InfluencerNotReady(
+            "The project has no ready influencer yet; wait for the first one or create one "
+            "(POST /v1/projects/{id}/influencers).",
+            projectId=project.id,
+        )
+    return influencer
+
+
+def resolve_actor(
+    session: Session,
+    project: Project,
+    influencer_id: str | None,
+    social_account_id: str | None,
+    *,
+    required: bool,
+) -> tuple[Influencer | None, SocialAccount | None]:
+    account = _account(session, project, social_account_id) if social_account_id else None
+    if influencer_id:
+        return _influencer(session, project, influencer_id), account
+    if account is not None:
+        return wired_influencer(session, project), account
+    if required:
+        raise Validation(
+            "Give influencerId or socialAccountId: this format needs an actor.",
+            fields=[
+                {
+                    "field": "influencerId",
+                    "message": "influencerId or socialAccountId is required",
+                    "type": "missing",
+                },
+            ],
+        )
+    return None, None
+
+
+def _demo_video(session: Session, project: Project, media_id: str | None) -> AppMedia:
+    stmt = sa.select(AppMedia).where(
+        AppMedia.project_id == project.id,
+        AppMedia.kind == "demo-video",
+        AppMedia.deleted_at.is_(None),
+    )
+    if media_id:
+        media = session.scalar(stmt.where(AppMedia.id == media_id))
+        if media is None:
+            raise Validation.field(
+                "mediaId", "no demo-video app media with this id in the project", "not_found"
+            )
+        return media
+    media = session.scalar(stmt.order_by(AppMedia.id).limit(1))
+    if media is None:
+        raise DemoVideoRequired(
+            "ugc-remix uses the project's demo video as its core media: upload one first "
+            "(POST /v1/projects/{id}/app-media with kind 'demo-video').",
+            projectId=project.id,
+        )
+    return media
+
+
+def start(
+    session: Session, tenant: TenantScope, project_id: str, request: GenerationRequest
+) -> tuple[ContentContainer, Job]:
+    """Validate, then create the container and its job and enqueue the workflow."""
+    project = _read_project(tenant, project_id)
+    if request.format in REMIX_SOURCE_KIND and not (
+        request.influencer_id or request.social_account_id
+    ):
+        resolve_actor(session, project, None, None, required=True)
+    if request.format in REMIX_SOURCE_KIND:
+        assert request.tiktok_video_id is not None
+        sources.resolve(
+            project.livemode, request.tiktok_video_id, REMIX_SOURCE_KIND[request.format]
+        )
+    project = projects.get(session, tenant, project_id)
+    if project.status != "active":
+        raise Conflict(f"Project {project.id} is archived.", projectId=project.id)
+    influencer, account = resolve_actor(
+        session,
+        project,
+        request.influencer_id,
+        request.social_account_id,
+        required=request.format != "slideshow-builder",
+    )
+    media_id = None
+    if request.format == "ugc-remix":
+        media_id = _demo_video(session, project, request.media_id).id
+    return create(
+        session,
+        project,
+        request,
+        influencer_id=influencer.id if influencer else None,
+        social_account_id=account.id if account else None,
+        media_id=media_id,
+    )
+
+
+def create(
+    session: Session,
+    project: Project,
+    request: GenerationRequest,
+    *,
+    influencer_id: str | None,
+    social_account_id: str | None,
+    media_id: str | None,
+) -> tuple[ContentContainer, Job]:
+    container = ContentContainer(
+        id=new_id("cnt"),
+        org_id=project.org_id,
+        livemode=project.livemode,
+        project_id=project.id,
+        format=request.format,
+        status="queued",
+        media_kind=MEDIA_KIND[request.format],
+        hook=request.hook,
+        influencer_id=influencer_id,
+        social_account_id=social_account_id,
+        source_tiktok_id=request.tiktok_video_id,
+        media_id=media_id,
+        hashtags=[],
+        slide_texts=[],
+        generation=0,
+    )
+    session.add(container)
+    session.flush()
+    job = _enqueue(session, container, generation=1)
+    return container, job
+
+
+def _enqueue(session: Session, container: ContentContainer, generation: int) -> Job:
+    from layers.content.workflows import WORKFLOW, GenerateInput
+
+    job = jobs.create(
+        session,
+        org_id=container.org_id,
+        livemode=container.livemode,
+        kind=JOB_KIND,
+        project_id=container.project_id,
+        subject_id=container.id,
+    )
+    container.job_id = job.id
+    session.flush()
+    runtime.enqueue(
+        session,
+        get_settings(),
+        WORKFLOW,
+        GenerateInput(job.id, container.id, generation),
+        workflow_id=job.id,
+    )
+    return job
+
+
+def regenerate(
+    session: Session, tenant: TenantScope, container_id: str, hook: str | None
+) -> tuple[ContentContainer, Job]:
+    """Render the container again under the same id; its current media stay readable (and
+    publishable) until the new generation completes."""
+    container = containers.get(session, tenant, container_id, for_update=True)
+    if container.status in GENERATING:
+        raise Conflict(
+            f"Content {container.id} is still generating; wait for its job.",
+            status=container.status,
+            jobId=container.job_id,
+        )
+    if container.status == "canceled":
+        raise Conflict(f"Content {container.id} was canceled.", status=container.status)
+    if hook is not None:
+        if container.format not in ("slideshow-builder", "ugc-remix"):
+            raise Validation.field("hook", f"{container.format} takes no hook", "not_allowed")
+        container.hook = hook
+    container.status = "queued"
+    container.last_error = None
+    job = _enqueue(session, container, generation=container.generation + 1)
+    return container, job
+
+
+def generate_and_attach(
+    session: Session,
+    post: ScheduledPost,
+    content_format: str,
+    *,
+    influencer_id: str | None = None,
+    hook: str | None = None,
+    tiktok_video_id: str | None = None,
+) -> tuple[ContentContainer, Job]:
+    """Start a generation for an empty slot and attach its container to the slot.
+
+    The contract the Social Distribution layer relies on (see docs/architecture.md):
+    `post` must be an empty slot (``status='pending'``, no container); it becomes
+    ``pending_assets`` with the new container now, and ``ready`` when the container
+    completes (back to an empty ``pending`` slot if the generation fails or is canceled).
+    The actor is `influencer_id`, else the account's wired influencer; a remix without
+    `tiktok_video_id` picks an on-brand source the project has not remixed yet. Raises
+    `Conflict` when the slot is no longer empty (another attach won it).
+    """
+    if content_format not in MEDIA_KIND:
+        raise Validation.field("format", f"unknown format '{content_format}'")
+    project = session.get(Project, post.project_id)
+    assert project is not None
+    account = session.get(SocialAccount, post.social_account_id)
+    assert account is not None
+    if influencer_id:
+        influencer: Influencer | None = _influencer(session, project, influencer_id)
+    elif content_format == "slideshow-builder":
+        influencer = None
+    else:
+        influencer = wired_influencer(session, project)
+    media_id = _demo_video(session, project, None).id if content_format == "ugc-remix" else None
+    request = GenerationRequest(content_format, tiktok_video_id=tiktok_video_id, hook=hook)
+    container, job = create(
+        session,
+        project,
+        request,
+        influencer_id=influencer.id if influencer else None,
+        social_account_id=account.id,
+        media_id=media_id,
+    )
+    claimed = session.execute(
+        sa.update(ScheduledPost)
+        .where(
+            ScheduledPost.id == post.id,
+            ScheduledPost.status == "pending",
+            ScheduledPost.container_id.is_(None),
+        )
+        .values(container_id=container.id, status="pending_assets", updated_at=clock.now())
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(f"Slot {post.id} is no longer empty.", scheduledPostId=post.id)
+    return container, job
+
+
+def accepted(container: ContentContainer, job: Job) -> ContentJobAccepted:
+    return ContentJobAccepted(
+        **jobs.accepted(job).model_dump(),
+        container_id=container.id,
+        container_ids=[container.id],
+    )
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+def get(session: Session, tenant: TenantScope, container_id: str) -> ContentContainer:
+    return containers.get(session, tenant, container_id)
+
+
+def page(
+    session: Session,
+    tenant: TenantScope,
+    project_id: str,
+    *,
+    statuses: list[str],
+    formats: list[str],
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ContentContainer], str | None]:
+    project = projects.get(session, tenant, project_id)
+    stmt = sa.select(ContentContainer).where(ContentContainer.project_id == project.id)
+    if statuses:
+        stmt = stmt.where(ContentContainer.status.in_(statuses))
+    if formats:
+        stmt = stmt.where(ContentContainer.format.in_(formats))
+    rows, next_cursor = fetch_page(session, stmt, ContentContainer.id, cursor=cursor, limit=limit)
+    return list(rows), next_cursor
+
+
+def current_assets(session: Session, container: ContentContainer) -> list[ContainerAsset]:
+    if container.generation < 1:
+        return []
+    return list(
+        session.scalars(
+            sa.select(ContainerAsset)
+            .where(
+                ContainerAsset.container_id == container.id,
+                ContainerAsset.generation == container.generation,
+            )
+            .order_by(ContainerAsset.role, ContainerAsset.position)
+        )
+    )
+
+
+def _url(key: str, ttl: int) -> str:
+    return signed_url(get_settings(), key, ttl)
+
+
+def preview_of(
+    container: ContentContainer, assets: list[ContainerAsset], ttl: int = PREVIEW_TTL
+) -> tuple[Preview | None, list[AssetOut]]:
+    slides = sorted((a for a in assets if a.role == "slide"), key=lambda a: a.position)
+    videos = [a for a in assets if a.role == "video"]
+    thumbs = [a for a in assets if a.role == "thumbnail"]
+    if not thumbs or not (slides or videos):
+        return None, []
+    thumb_url = _url(thumbs[0].storage_key, ttl)
+    out: list[AssetOut] = []
+    for asset in [*slides, *videos]:
+        out.append(
+            AssetOut(
+                asset_id=asset.id,
+                kind="video" if asset.role == "video" else "image",
+                url=_url(asset.storage_key, ttl),
+                thumbnail_url=thumb_url if asset.role == "video" else None,
+                mime_type=asset.mime_type,
+                width=asset.width,
+                height=asset.height,
+                byte_size=asset.byte_size,
+                duration_ms=asset.duration_ms,
+            )
+        )
+    if videos:
+        clip = out[-1]
+        preview = Preview(
+            kind="video",
+            primary_url=clip.url,
+            thumbnail_url=thumb_url,
+            image_urls=[],
+            video_url=clip.url,
+            duration_ms=videos[0].duration_ms,
+            aspect_ratio="9:16",
+            width=videos[0].width,
+            height=videos[0].height,
+        )
+    else:
+        images = [a.url for a in out]
+        preview = Preview(
+            kind="slideshow",
+            primary_url=images[0],
+            thumbnail_url=thumb_url,
+            image_urls=images,
+            video_url=None,
+            duration_ms=None,
+            aspect_ratio="9:16",
+            width=slides[0].width,
+            height=slides[0].height,
+        )
+    return preview, out
+
+
+def to_out(session: Session, container: ContentContainer) -> ContainerOut:
+    preview, assets = preview_of(container, current_assets(session, container))
+    return ContainerOut(
+        id=container.id,
+        project_id=container.project_id,
+        status=ContainerStatus(container.status),
+        format=ContentFormat(container.format),
+        creative_type=container.creative_type,
+        approval_status=container.approval_status,
+        hook=container.hook,
+        influencer_id=container.influencer_id,
+        social_account_id=container.social_account_id,
+        source_tiktok_id=container.source_tiktok_id,
+        media_id=container.media_id,
+        caption=container.caption,
+        hashtags=list(container.hashtags or []),
+        first_comment=container.first_comment,
+        slide_texts=list(container.slide_texts or []),
+        preview=preview,
+        assets=assets,
+        job_id=container.job_id,
+        generation=container.generation,
+        last_error=container.last_error,
+        created_at=container.created_at,
+        updated_at=container.updated_at,
+        completed_at=container.completed_at,
+        failed_at=container.failed_at,
+    )
+
+
+# ---- when a generation ends without media --------------------------------------------------
+
+
+def release_posts(session: Session, container_id: str, error: dict[str, Any]) -> None:
+    """Posts waiting on a container that will have no media: an API post fails with the
+    error; a layer's slot is emptied so the layer can fill it again."""
+    now = clock.now()
+    session.execute(
+        sa.update(ScheduledPost)
+        .where(
+            ScheduledPost.container_id == container_id,
+            ScheduledPost.status == "pending_assets",
+            ScheduledPost.origin == "slot",
+        )
+        .values(status="pending", container_id=None, updated_at=now)
+    )
+    session.execute(
+        sa.update(ScheduledPost)
+        .where(
+            ScheduledPost.container_id == container_id,
+            ScheduledPost.status == "pending_assets",
+        )
+        .values(status="failed", last_error=error, updated_at=now)
+    )
+
+
+def end_without_media(
+    session: Session, container_id: str, job_id: str, status: str, error: dict[str, Any]
+) -> None:
+    """The job `job_id` failed or was canceled. A first generation leaves the container
+    `status` (failed / canceled); a regeneration leaves it completed with its old media."""
+    container = session.get(ContentContainer, container_id, with_for_update=True)
+    if container is None or container.job_id != job_id or container.status not in GENERATING:
+        return
+    now = clock.now()
+    container.last_error = error
+    if container.generation >= 1:
+        container.status = "completed"
+        return
+    container.status = status
+    if status == "failed":
+        container.failed_at = now
+    release_posts(session, container.id, error)
+
+
+def _on_job_canceled(session: Session, job: Job) -> None:
+    if job.subject_id:
+        error = {"code": "CANCELED", "message": "Generation was canceled."}
+        end_without_media(session, job.subject_id, job.id, "canceled", error)
+
+
+jobs.on_cancel(JOB_KIND, _on_job_canceled)

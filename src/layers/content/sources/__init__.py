@@ -1,0 +1,1 @@
+"""TikTok sources to remix: a `SourceCatalog` Protocol, the Research API and a sandbox."""

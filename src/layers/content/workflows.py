@@ -1,0 +1,353 @@
+"""Generating a container as a durable workflow: prepare → write → render → finalize.
+
+Stages (the job's ``stage``): ``queued → sourcing → writing → generating_visuals →
+finalizing → finalized``; progress only moves forward. Each step is idempotent: render writes
+to keys named by container and generation, finalize replaces that generation's asset rows, so
+a step re-run after a crash converges on the same result.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from dbos import DBOS
+
+from layers.content import service
+from layers.content.jobs import service as jobs
+from layers.content.jobs.workflows import application_error, describe, reported_failure
+from layers.content.render import compose, drawing
+from layers.content.render.video import RenderError
+from layers.content.sources import service as sources
+from layers.content.text import Brief, hashtags_for, text_writer
+from layers.kit import clock
+from layers.kit.db import get_database
+from layers.kit.errors import NotFound, RenderFailed
+from layers.kit.ids import new_id
+from layers.kit.settings import get_settings
+from layers.kit.storage import get_storage
+from layers.models.content import ContainerAsset, ContentContainer
+from layers.models.projects import Influencer, Project, ProjectHashtag
+from layers.models.publishing import ScheduledPost
+from layers.projects.media.service import live_media
+
+WORKFLOW = "content.generate"
+SLIDESHOW_BUILDER_SLIDES = 6
+VIDEO_BEATS = 3
+RASTER = ("image/png", "image/jpeg", "image/webp")
+
+
+@dataclass(frozen=True)
+class GenerateInput:
+    job_id: str
+    container_id: str
+    generation: int
+
+
+def _keys(media: list[Any], limit: int) -> list[str]:
+    return [m.storage_key for m in media if m.mime_type in RASTER][:limit]
+
+
+@DBOS.step(name="content.prepare")
+def prepare(inp: GenerateInput) -> dict[str, Any]:
+    """Gather everything the generation needs (and pick a source when none was given)."""
+    jobs.advance(inp.job_id, stage="sourcing", progress=0.05)
+    with get_database().transaction() as session:
+        container = session.get(ContentContainer, inp.container_id)
+        if container is None:
+            raise NotFound.of("content", inp.container_id)
+        session.execute(
+            sa.update(ContentContainer)
+            .where(
+                ContentContainer.id == inp.container_id,
+                ContentContainer.job_id == inp.job_id,
+                ContentContainer.status == "queued",
+            )
+            .values(status="processing", updated_at=clock.now())
+        )
+        project = session.get(Project, container.project_id)
+        assert project is not None
+        influencer = session.get(Influencer, container.influencer_id or "")
+        media = live_media(session, project.id)
+        bank = list(
+            session.scalars(
+                sa.select(ProjectHashtag.hashtag)
+                .where(ProjectHashtag.project_id == project.id)
+                .order_by(ProjectHashtag.score.desc(), ProjectHashtag.hashtag)
+                .limit(8)
+            )
+        )
+        brief = service.brief_for(session, project, influencer.name if influencer else None)
+        used: set[str] = {
+            tiktok_id
+            for tiktok_id in session.scalars(
+                sa.select(ContentContainer.source_tiktok_id).where(
+                    ContentContainer.project_id == project.id,
+                    ContentContainer.source_tiktok_id.is_not(None),
+                )
+            )
+            if tiktok_id
+        }
+        source_kind = service.REMIX_SOURCE_KIND.get(container.format)
+        tiktok_id = container.source_tiktok_id
+        demo = next((m for m in media["demo-video"] if m.id == container.media_id), None)
+        demo = demo or (media["demo-video"][0] if media["demo-video"] else None)
+        plan: dict[str, Any] = {
+            "format": container.format,
+            "livemode": container.livemode,
+            "seed": f"{container.id}:{inp.generation}",
+            "palette_seed": project.id,
+            "brief": brief.__dict__,
+            "hashtags": hashtags_for(bank, project.app_name),
+            "hook": container.hook,
+            "app_name": project.app_name or project.name,
+            "tagline": project.tagline,
+            "influencer": (
+                {"name": influencer.name, "image_key": influencer.image_key}
+                if influencer is not None
+                else None
+            ),
+            "logo_key": next(iter(_keys(media["logo"], 1)), None),
+            "end_card_key": next(iter(_keys(media["end-card"], 1)), None),
+            "screenshot_keys": _keys(media["screenshot"], 4),
+            "demo_key": demo.storage_key if demo is not None else None,
+            "source": None,
+        }
+        keywords = sources.portfolio_keywords(session, project) if not tiktok_id else []
+    if source_kind and not tiktok_id:
+        # Outside the transaction above: the catalog may go to the network, and remembering
+        # what it found is a write transaction of its own.
+        post = sources.pick(plan["livemode"], keywords, source_kind, used)
+        tiktok_id = post.tiktok_id
+        with get_database().transaction() as session:
+            session.execute(
+                sa.update(ContentContainer)
+                .where(
+                    ContentContainer.id == inp.container_id,
+                    ContentContainer.source_tiktok_id.is_(None),
+                )
+                .values(source_tiktok_id=tiktok_id)
+            )
+    if source_kind and tiktok_id:
+        post = sources.resolve(plan["livemode"], tiktok_id, source_kind)
+        files = sources.catalog_for(plan["livemode"]).media(post, full=True)
+        plan["source"] = {
+            "id": post.tiktok_id,
+            "kind": post.kind,
+            "texts": post.slide_texts,
+            "keyword": post.keyword or "",
+            "slide_keys": files.slides,
+            "clip_key": files.video,
+        }
+    return plan
+
+
+@DBOS.step(name="content.write", retries_allowed=True, max_attempts=3, interval_seconds=2.0)
+def write(inp: GenerateInput, plan: dict[str, Any]) -> dict[str, Any]:
+    jobs.advance(inp.job_id, stage="writing", progress=0.2)
+    brief = Brief(**plan["brief"])
+    writer = text_writer(get_settings(), plan["livemode"])
+    seed = plan["seed"]
+    source = plan["source"]
+    fmt = plan["format"]
+    if fmt in ("slideshow-remix", "video-remix"):
+        texts = list(source["texts"])
+        while len(texts) < (3 if fmt == "slideshow-remix" else VIDEO_BEATS + 2):
+            texts.append(texts[-1] if texts else plan["app_name"])
+        adapted = writer.adapt_slides(brief, texts, source["keyword"], seed)
+        hook = adapted[0]
+        body = adapted[1:-1]
+        end = adapted[-1]
+    else:
+        hook = plan["hook"] or writer.hooks(brief, 1, seed)[0]
+        count = SLIDESHOW_BUILDER_SLIDES if fmt == "slideshow-builder" else VIDEO_BEATS + 2
+        rest = writer.build_slides(brief, hook, count, seed)
+        body, end = rest[:-1], rest[-1]
+    if _is_video(fmt):
+        body = (body * VIDEO_BEATS)[:VIDEO_BEATS] if body else [hook] * VIDEO_BEATS
+    caption = writer.caption(brief, hook, seed)
+    return {
+        "hook": hook,
+        "body": body,
+        "end": end,
+        "caption": caption,
+        "hashtags": plan["hashtags"],
+    }
+
+
+def _is_video(fmt: str) -> bool:
+    return service.MEDIA_KIND[fmt] == "video"
+
+
+def _visuals(plan: dict[str, Any], storage: Any) -> compose.Visuals:
+    def load(key: str | None) -> Any:
+        if not key or not storage.exists(key):
+            return None
+        return drawing.open_image(storage.path(key).read_bytes())
+
+    influencer = plan["influencer"] or {}
+    source = plan["source"] or {}
+    brief = plan["brief"]
+    return compose.Visuals(
+        palette=drawing.palette_for(brief["brand_voice"], plan["palette_seed"]),
+        app_name=plan["app_name"],
+        tagline=plan["tagline"],
+        logo=load(plan["logo_key"]),
+        end_card=load(plan["end_card_key"]),
+        screenshots=[img for img in (load(k) for k in plan["screenshot_keys"]) if img],
+        avatar=load(influencer.get("image_key")),
+        persona_name=influencer.get("name"),
+        backgrounds=[img for img in (load(k) for k in source.get("slide_keys") or []) if img],
+    )
+
+
+@DBOS.step(name="content.render")
+def render(inp: GenerateInput, plan: dict[str, Any], texts: dict[str, Any]) -> list[dict[str, Any]]:
+    jobs.advance(inp.job_id, stage="generating_visuals", progress=0.3)
+    settings = get_settings()
+    storage = get_storage(settings)
+    visuals = _visuals(plan, storage)
+
+    def progress(fraction: float) -> None:
+        jobs.advance(inp.job_id, stage="generating_visuals", progress=0.3 + 0.55 * fraction)
+
+    with tempfile.TemporaryDirectory(prefix="layers-render-") as tmp:
+        out_dir = Path(tmp)
+        if _is_video(plan["format"]):
+            base_key = plan["demo_key"] or (plan["source"] or {}).get("clip_key")
+            if base_key and storage.exists(base_key):
+                visuals.base_video = storage.path(base_key)
+            try:
+                rendered = compose.video_clip(
+                    visuals,
+                    texts["hook"],
+                    texts["body"],
+                    texts["end"],
+                    out_dir,
+                    preset=settings.render_preset,
+                    progress=progress,
+                )
+            except RenderError as exc:
+                raise RenderFailed(str(exc)) from exc
+        else:
+            slides = [texts["hook"], *texts["body"], texts["end"]]
+            rendered = compose.slideshow(visuals, slides, out_dir, progress=progress)
+        assets = []
+        prefix = f"content/{inp.container_id}/g{inp.generation}"
+        for item in rendered:
+            key = f"{prefix}/{item.path.name}"
+            data = item.path.read_bytes()
+            storage.put(key, data, item.mime_type)
+            assets.append(
+                {
+                    "role": item.role,
+                    "position": item.position,
+                    "key": key,
+                    "mime_type": item.mime_type,
+                    "width": item.width,
+                    "height": item.height,
+                    "byte_size": len(data),
+                    "duration_ms": item.duration_ms,
+                }
+            )
+    return assets
+
+
+@DBOS.step(name="content.finalize")
+def finalize(inp: GenerateInput, texts: dict[str, Any], assets: list[dict[str, Any]]) -> None:
+    jobs.advance(inp.job_id, stage="finalizing", progress=0.9)
+    now = clock.now()
+    ids: list[dict[str, Any]] = []
+    with get_database().transaction() as session:
+        updated = session.execute(
+            sa.update(ContentContainer)
+            .where(
+                ContentContainer.id == inp.container_id,
+                ContentContainer.job_id == inp.job_id,
+                ContentContainer.status.in_(["queued", "processing"]),
+            )
+            .values(
+                status="completed",
+                generation=inp.generation,
+                hook=texts["hook"],
+                caption=texts["caption"],
+                hashtags=texts["hashtags"],
+                slide_texts=[texts["hook"], *texts["body"], texts["end"]],
+                completed_at=now,
+                last_error=None,
+                updated_at=now,
+            )
+        )
+        if not updated.rowcount:  # type: ignore[attr-defined]
+            container = session.get(ContentContainer, inp.container_id)
+            finished_before = (
+                container is not None
+                and container.job_id == inp.job_id
+                and container.status == "completed"
+                and container.generation == inp.generation
+            )
+            if not finished_before:
+                return  # canceled (or replaced) while rendering: keep nothing
+        session.execute(
+            sa.delete(ContainerAsset).where(
+                ContainerAsset.container_id == inp.container_id,
+                ContainerAsset.generation == inp.generation,
+            )
+        )
+        for asset in assets:
+            asset_id = new_id("ast")
+            ids.append({"assetId": asset_id, "kind": asset["role"], "mimeType": asset["mime_type"]})
+            session.add(
+                ContainerAsset(
+                    id=asset_id,
+                    container_id=inp.container_id,
+                    generation=inp.generation,
+                    role=asset["role"],
+                    position=asset["position"],
+                    storage_key=asset["key"],
+                    mime_type=asset["mime_type"],
+                    width=asset["width"],
+                    height=asset["height"],
+                    byte_size=asset["byte_size"],
+                    duration_ms=asset["duration_ms"],
+                    created_at=now,
+                )
+            )
+        session.execute(
+            sa.update(ScheduledPost)
+            .where(
+                ScheduledPost.container_id == inp.container_id,
+                ScheduledPost.status == "pending_assets",
+            )
+            .values(status="ready", updated_at=now)
+        )
+    jobs.finish(
+        inp.job_id,
+        {"containerId": inp.container_id, "containerIds": [inp.container_id], "assets": ids},
+    )
+
+
+@DBOS.step(name="content.mark_failed")
+def mark_failed(inp: GenerateInput, code: str, message: str) -> None:
+    with get_database().transaction() as session:
+        error = {"code": code, "message": message}
+        service.end_without_media(session, inp.container_id, inp.job_id, "failed", error)
+
+
+@DBOS.workflow(name=WORKFLOW)
+def generate(inp: GenerateInput) -> str:
+    try:
+        with reported_failure(inp.job_id):
+            plan = prepare(inp)
+            texts = write(inp, plan)
+            assets = render(inp, plan, texts)
+            finalize(inp, texts, assets)
+    except BaseException as exc:
+        cause = application_error(exc)
+        if cause is not None:
+            mark_failed(inp, *describe(cause))
+        raise
+    return inp.container_id

@@ -1,0 +1,1 @@
+"""App media: brand assets (logo, screenshots, demo videos, end-card) fetched from URLs."""

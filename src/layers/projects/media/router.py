@@ -1,0 +1,66 @@
+"""App media: logo, screenshots, demo videos and end-card, fetched from partner URLs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from layers.kit.http import LayersRoute
+from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
+from layers.projects.media import service
+from layers.projects.media.schemas import (
+    AppMediaCreate,
+    AppMediaDeleted,
+    AppMediaList,
+    AppMediaOut,
+    MediaKind,
+)
+
+router = APIRouter(prefix="/v1", tags=["app media"], route_class=LayersRoute)
+
+
+@router.post(
+    "/projects/{project_id}/app-media",
+    status_code=201,
+    dependencies=[requires("projects:write")],
+)
+def upload_app_media(
+    project_id: str, body: AppMediaCreate, principal: CurrentPrincipal, session: DbSession
+) -> AppMediaOut:
+    """Fetch `url` through the SSRF guard, check its type and size from the bytes, store it.
+    A logo or end-card replaces the previous one; screenshots and demo videos append."""
+    return service.to_out(service.upload(session, principal, project_id, body))
+
+
+@router.get("/projects/{project_id}/app-media", dependencies=[requires("projects:read")])
+def list_app_media(
+    project_id: str,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    kind: MediaKind | None = None,
+    cursor: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> AppMediaList:
+    rows, next_cursor = service.page(
+        session,
+        principal,
+        project_id,
+        kind=kind.value if kind else None,
+        cursor=cursor,
+        limit=limit,
+    )
+    return AppMediaList(items=[service.to_out(m) for m in rows], next_cursor=next_cursor)
+
+
+@router.delete(
+    "/projects/{project_id}/app-media/{media_id}", dependencies=[requires("projects:write")]
+)
+def delete_app_media(
+    project_id: str, media_id: str, principal: CurrentPrincipal, session: DbSession
+) -> AppMediaDeleted:
+    """Remove the asset from the project's media (idempotent). Content already rendered
+    with it keeps its own copy."""
+    media = service.delete(session, principal, project_id, media_id)
+    assert media.deleted_at is not None
+    return AppMediaDeleted(id=media.id, deleted=True, deleted_at=media.deleted_at)

@@ -1,0 +1,1 @@
+"""Scheduling endpoints: schedule a container, reschedule, cancel, read scheduled posts."""

@@ -1,0 +1,92 @@
+"""Scheduling: put a container on social accounts at a time; move, cancel and read posts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from layers.kit.http import LayersRoute
+from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
+from layers.publishing.scheduling import service
+from layers.publishing.scheduling.schemas import (
+    PostStatus,
+    RescheduleBody,
+    ScheduleBody,
+    ScheduledPostList,
+    ScheduledPostOut,
+    ScheduleResult,
+)
+
+router = APIRouter(prefix="/v1", tags=["scheduling"], route_class=LayersRoute)
+
+
+@router.post(
+    "/content/{container_id}/schedule", status_code=201, dependencies=[requires("publish:write")]
+)
+def schedule_content(
+    container_id: str, body: ScheduleBody, principal: CurrentPrincipal, session: DbSession
+) -> ScheduleResult:
+    """One scheduled post per target (1–50), all or nothing. A container still generating
+    can be scheduled: its posts wait (`pending_assets`) and become ready when it completes."""
+    return service.schedule(session, principal, container_id, body)
+
+
+@router.get("/scheduled-posts/{scheduled_post_id}", dependencies=[requires("publish:read")])
+def get_scheduled_post(
+    scheduled_post_id: str, principal: CurrentPrincipal, session: DbSession
+) -> ScheduledPostOut:
+    post = service.get(session, principal, scheduled_post_id)
+    return service.to_out(post, service.platforms(session, [post]).get(post.social_account_id))
+
+
+@router.post(
+    "/scheduled-posts/{scheduled_post_id}/reschedule", dependencies=[requires("publish:write")]
+)
+def reschedule_post(
+    scheduled_post_id: str, body: RescheduleBody, principal: CurrentPrincipal, session: DbSession
+) -> ScheduledPostOut:
+    """Move a post before it starts publishing (409 once it has)."""
+    post = service.reschedule(session, principal, scheduled_post_id, body.scheduled_for)
+    return service.to_out(post, service.platforms(session, [post]).get(post.social_account_id))
+
+
+@router.delete("/scheduled-posts/{scheduled_post_id}", dependencies=[requires("publish:write")])
+def cancel_post(
+    scheduled_post_id: str, principal: CurrentPrincipal, session: DbSession
+) -> ScheduledPostOut:
+    """Cancel a post (kept with status `canceled`); 409 once it is publishing or published."""
+    post = service.cancel(session, principal, scheduled_post_id)
+    return service.to_out(post, service.platforms(session, [post]).get(post.social_account_id))
+
+
+@router.get("/projects/{project_id}/scheduled-posts", dependencies=[requires("publish:read")])
+def list_scheduled_posts(
+    project_id: str,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    status: Annotated[list[PostStatus] | None, Query()] = None,
+    social_account_id: Annotated[str | None, Query(alias="socialAccountId", max_length=64)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> ScheduledPostList:
+    """Newest `scheduledFor` first; `since`/`until` bound it (inclusive)."""
+    rows, next_cursor = service.page(
+        session,
+        principal,
+        project_id,
+        statuses=[s.value for s in status or []],
+        social_account_id=social_account_id,
+        since=since,
+        until=until,
+        cursor=cursor,
+        limit=limit,
+    )
+    platforms = service.platforms(session, rows)
+    return ScheduledPostList(
+        items=[service.to_out(p, platforms.get(p.social_account_id)) for p in rows],
+        next_cursor=next_cursor,
+    )

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from layers.kit.schemas import ApiModel, RequestModel, UtcDateTime
+
+ScheduledFor = Annotated[
+    str,
+    Field(
+        min_length=16,
+        max_length=40,
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
+        description="ISO 8601: UTC with `Z`, an explicit offset (normalised to UTC), or a "
+        "wall-clock time with no offset, read in the project's timezone. Must be in the "
+        "future (30 s of clock skew tolerated).",
+        examples=["2026-05-15T17:00:00Z", "2026-05-15T09:00:00-07:00", "2026-05-15T09:00:00"],
+    ),
+]
+
+
+class TargetMode(StrEnum):
+    publish = "publish"
+    draft = "draft"
+    managed = "managed"
+
+
+class TikTokPostSettings(RequestModel):
+    privacy_level: (
+        Literal["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
+        | None
+    ) = None
+    disable_comment: bool | None = None
+    disable_duet: bool | None = None
+    disable_stitch: bool | None = None
+    auto_add_music: bool | None = None
+    brand_content_toggle: bool | None = None
+    brand_organic_toggle: bool | None = None
+
+
+class ScheduleTarget(RequestModel):
+    social_account_id: Annotated[
+        str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")
+    ]
+    mode: TargetMode
+    caption_override: Annotated[str | None, Field(max_length=4000)] = None
+    first_comment_override: Annotated[str | None, Field(max_length=4000)] = None
+    tiktok_post_settings: TikTokPostSettings | None = None
+    share_reel_to_feed: bool | None = None
+
+
+class ScheduleBody(RequestModel):
+    scheduled_for: ScheduledFor
+    targets: Annotated[list[ScheduleTarget], Field(min_length=1, max_length=50)]
+
+
+class ScheduleResult(ApiModel):
+    scheduled_post_ids: list[str]
+    gate_status: str
+    scheduled_for: UtcDateTime
+
+
+class RescheduleBody(RequestModel):
+    scheduled_for: ScheduledFor
+
+
+class PostStatus(StrEnum):
+    """The Partner API's view of a scheduled post (`internalStatus` has the full detail)."""
+
+    queued = "queued"
+    publishing = "publishing"
+    published = "published"
+    draft = "draft"
+    failed = "failed"
+    canceled = "canceled"
+
+
+class ScheduledPostOut(ApiModel):
+    id: str
+    project_id: str
+    container_id: str | None
+    social_account_id: str
+    platform: str | None
+    mode: str
+    status: PostStatus
+    internal_status: str
+    origin: str
+    layer_id: str | None
+    scheduled_for: UtcDateTime
+    local_time: str | None
+    caption_override: str | None
+    first_comment_override: str | None
+    external_id: str | None
+    external_url: str | None
+    attempt_count: int
+    attempted_at: UtcDateTime | None
+    published_at: UtcDateTime | None
+    canceled_at: UtcDateTime | None
+    last_error: dict[str, Any] | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class ScheduledPostList(ApiModel):
+    items: list[ScheduledPostOut]
+    next_cursor: str | None

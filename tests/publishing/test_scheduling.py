@@ -1,0 +1,333 @@
+"""Scheduling a container, moving and canceling posts, reading them back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from layers.kit import db as kit_db
+from layers.models.publishing import ScheduledPost
+from tests.support import (
+    ACME,
+    assert_error,
+    new_social_account,
+    new_tenant,
+    ready_influencer,
+    wait_for_job,
+)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def set_status(post_id: str, status: str) -> None:
+    with kit_db.get_database().transaction() as session:
+        session.execute(
+            sa.update(ScheduledPost).where(ScheduledPost.id == post_id).values(status=status)
+        )
+
+
+@pytest.fixture(scope="module")
+def world(client: TestClient) -> dict[str, Any]:
+    tenant = new_tenant("Scheduler")
+    headers = tenant.headers(test=True)
+    project = client.post("/v1/projects", json=ACME, headers=headers).json()
+    other = client.post("/v1/projects", json={**ACME, "name": "Other brand"}, headers=headers)
+    response = client.post(
+        f"/v1/projects/{project['id']}/content/slideshow-builder",
+        json={"hook": "Never run out again"},
+        headers=headers,
+    ).json()
+    assert wait_for_job(client, response["jobId"], headers)["status"] == "completed"
+    return {
+        "tenant": tenant,
+        "headers": headers,
+        "project": project,
+        "container": response["containerId"],
+        "tiktok": new_social_account(project["id"]),
+        "instagram": new_social_account(project["id"], platform="instagram", handle="acme.ig"),
+        "disconnected": new_social_account(project["id"], status="reauth_required"),
+        "foreign": new_social_account(other.json()["id"]),
+    }
+
+
+def schedule(
+    client: TestClient,
+    world: dict[str, Any],
+    scheduled_for: str,
+    targets: list[dict[str, Any]],
+    container: str | None = None,
+) -> Any:
+    return client.post(
+        f"/v1/content/{container or world['container']}/schedule",
+        json={"scheduledFor": scheduled_for, "targets": targets},
+        headers=world["headers"],
+    )
+
+
+def test_quickstart_step_5(client: TestClient, world: dict[str, Any]) -> None:
+    response = schedule(
+        client,
+        world,
+        "2031-05-15T09:00:00-07:00",
+        [{"socialAccountId": world["tiktok"], "mode": "publish"}],
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["gateStatus"] == "queued" and body["scheduledFor"] == "2031-05-15T16:00:00.000Z"
+    [post_id] = body["scheduledPostIds"]
+    assert post_id.startswith("sp_")
+    post = client.get(f"/v1/scheduled-posts/{post_id}", headers=world["headers"]).json()
+    assert post["status"] == "queued" and post["internalStatus"] == "ready"
+    assert post["origin"] == "api" and post["layerId"] is None and post["platform"] == "tiktok"
+    assert post["containerId"] == world["container"] and post["mode"] == "publish"
+    assert post["localTime"] == "2031-05-15T09:00:00"  # the project is in Los Angeles
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2031-05-15T17:00:00Z", "2031-05-15T17:00:00.000Z"),
+        ("2031-05-15T19:00:00+02:00", "2031-05-15T17:00:00.000Z"),
+        ("2031-05-15T10:00:00", "2031-05-15T17:00:00.000Z"),  # PDT, naive local
+        ("2031-01-15T10:00:00", "2031-01-15T18:00:00.000Z"),  # PST
+        ("2031-11-02T01:30:00", "2031-11-02T08:30:00.000Z"),  # repeated hour: the first one
+        ("2031-05-15T17:00", "2031-05-16T00:00:00.000Z"),  # minutes only, naive: local
+    ],
+)
+def test_scheduled_for_forms(
+    client: TestClient, world: dict[str, Any], value: str, expected: str
+) -> None:
+    response = schedule(
+        client, world, value, [{"socialAccountId": world["tiktok"], "mode": "publish"}]
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["scheduledFor"] == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "type_"),
+    [
+        ("2031-03-09T02:30:00", "nonexistent_local_time"),  # spring forward in Los Angeles
+        ("2020-01-01T00:00:00Z", "datetime_past"),
+        ("2031-02-30T10:00:00Z", "datetime_invalid"),
+    ],
+)
+def test_bad_scheduled_for_names_the_field(
+    client: TestClient, world: dict[str, Any], value: str, type_: str
+) -> None:
+    response = schedule(
+        client, world, value, [{"socialAccountId": world["tiktok"], "mode": "publish"}]
+    )
+    error = assert_error(response, 422, "VALIDATION")
+    assert error["details"]["fields"] == [
+        {
+            "field": "scheduledFor",
+            "message": error["details"]["fields"][0]["message"],
+            "type": type_,
+        }
+    ]
+
+
+def test_clock_skew_is_tolerated(client: TestClient, world: dict[str, Any]) -> None:
+    target = [{"socialAccountId": world["tiktok"], "mode": "publish"}]
+    just_now = iso(datetime.now(UTC) - timedelta(seconds=10))
+    assert schedule(client, world, just_now, target).status_code == 201
+    too_late = iso(datetime.now(UTC) - timedelta(seconds=90))
+    assert_error(schedule(client, world, too_late, target), 422, "VALIDATION")
+
+
+def count_posts(client: TestClient, world: dict[str, Any]) -> int:
+    url = f"/v1/projects/{world['project']['id']}/scheduled-posts?limit=100"
+    return len(client.get(url, headers=world["headers"]).json()["items"])
+
+
+@pytest.mark.parametrize(
+    ("bad_target", "code"),
+    [
+        ({"socialAccountId": "foreign", "mode": "publish"}, "VALIDATION"),
+        ({"socialAccountId": "sa_01J00000000000000000000000", "mode": "publish"}, "VALIDATION"),
+        ({"socialAccountId": "disconnected", "mode": "publish"}, "SOCIAL_ACCOUNT_NOT_CONNECTED"),
+        ({"socialAccountId": "instagram", "mode": "managed"}, "MANAGED_PROVIDER_NOT_CONNECTED"),
+        ({"socialAccountId": "instagram", "mode": "draft"}, "VALIDATION"),
+        (
+            {"socialAccountId": "instagram", "mode": "publish", "shareReelToFeed": True},
+            "VALIDATION",
+        ),  # a slideshow is not a reel
+        ({"socialAccountId": "tiktok", "mode": "publish"}, "VALIDATION"),  # duplicate
+    ],
+)
+def test_targets_are_all_or_nothing(
+    client: TestClient, world: dict[str, Any], bad_target: dict[str, Any], code: str
+) -> None:
+    before = count_posts(client, world)
+    bad = dict(bad_target)
+    bad["socialAccountId"] = world.get(bad["socialAccountId"], bad["socialAccountId"])
+    targets = [{"socialAccountId": world["tiktok"], "mode": "draft"}, bad]
+    response = schedule(client, world, "2031-06-01T12:00:00Z", targets)
+    error = assert_error(response, 422, code)
+    assert "targets[1]" in str(error["details"])
+    assert count_posts(client, world) == before
+
+
+def test_fan_out_to_two_accounts_with_platform_settings(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    targets = [
+        {
+            "socialAccountId": world["tiktok"],
+            "mode": "draft",
+            "captionOverride": "Hi TikTok",
+            "tiktokPostSettings": {"privacyLevel": "SELF_ONLY", "disableComment": True},
+        },
+        {
+            "socialAccountId": world["instagram"],
+            "mode": "publish",
+            "tiktokPostSettings": {"privacyLevel": "PUBLIC_TO_EVERYONE"},
+        },
+    ]
+    response = schedule(client, world, "2031-07-01T12:00:00Z", targets)
+    assert response.status_code == 201, response.text
+    ids = response.json()["scheduledPostIds"]
+    assert len(ids) == 2
+    with kit_db.get_database().transaction(write=False) as session:
+        tiktok, instagram = (session.get(ScheduledPost, i) for i in ids)
+        assert tiktok is not None and instagram is not None
+        assert tiktok.platform_options == {
+            "tiktokPostSettings": {"privacyLevel": "SELF_ONLY", "disableComment": True}
+        }
+        assert tiktok.caption_override == "Hi TikTok" and tiktok.mode == "draft"
+        assert instagram.platform_options is None  # TikTok settings are ignored on Instagram
+    too_many = [{"socialAccountId": world["tiktok"], "mode": "publish"}] * 51
+    assert_error(schedule(client, world, "2031-07-01T12:00:00Z", too_many), 422, "VALIDATION")
+
+
+def test_reschedule_before_publishing_only(client: TestClient, world: dict[str, Any]) -> None:
+    headers = world["headers"]
+    [post_id] = schedule(
+        client,
+        world,
+        "2031-08-01T12:00:00Z",
+        [{"socialAccountId": world["tiktok"], "mode": "publish"}],
+    ).json()["scheduledPostIds"]
+    url = f"/v1/scheduled-posts/{post_id}/reschedule"
+    moved = client.post(url, json={"scheduledFor": "2031-08-02T09:30:00"}, headers=headers)
+    assert moved.status_code == 200, moved.text
+    body = moved.json()
+    assert body["id"] == post_id and body["status"] == "queued"
+    assert body["scheduledFor"] == "2031-08-02T16:30:00.000Z"
+    assert body["localTime"] == "2031-08-02T09:30:00"
+    past = client.post(url, json={"scheduledFor": "2001-01-01T00:00:00Z"}, headers=headers)
+    assert_error(past, 422, "VALIDATION")
+    set_status(post_id, "failed")
+    retried = client.post(url, json={"scheduledFor": "2031-08-03T10:00:00Z"}, headers=headers)
+    assert retried.json()["internalStatus"] == "ready"
+    for status in ("posting", "posted", "draft", "canceled", "pending_manual"):
+        set_status(post_id, status)
+        refused = client.post(url, json={"scheduledFor": "2031-08-04T10:00:00Z"}, headers=headers)
+        assert_error(refused, 409, "CONFLICT")
+
+
+def test_cancel(client: TestClient, world: dict[str, Any]) -> None:
+    headers = world["headers"]
+    ids = schedule(
+        client,
+        world,
+        "2031-09-01T12:00:00Z",
+        [
+            {"socialAccountId": world["tiktok"], "mode": "publish"},
+            {"socialAccountId": world["instagram"], "mode": "publish"},
+        ],
+    ).json()["scheduledPostIds"]
+    canceled = client.delete(f"/v1/scheduled-posts/{ids[0]}", headers=headers)
+    assert canceled.status_code == 200
+    assert canceled.json()["status"] == "canceled" and canceled.json()["canceledAt"]
+    again = client.delete(f"/v1/scheduled-posts/{ids[0]}", headers=headers)
+    assert again.status_code == 200 and again.json()["canceledAt"] == canceled.json()["canceledAt"]
+    for status in ("posting", "posted"):
+        set_status(ids[1], status)
+        assert_error(
+            client.delete(f"/v1/scheduled-posts/{ids[1]}", headers=headers), 409, "CONFLICT"
+        )
+
+
+def test_list_filters_and_order(client: TestClient, world: dict[str, Any]) -> None:
+    headers = world["headers"]
+    tenant = new_tenant("Lister")
+    h = tenant.headers(test=True)
+    project = client.post("/v1/projects", json=ACME, headers=h).json()
+    job = client.post(
+        f"/v1/projects/{project['id']}/content/slideshow-builder", json={"hook": "Hi"}, headers=h
+    ).json()
+    wait_for_job(client, job["jobId"], h)
+    tiktok = new_social_account(project["id"])
+    instagram = new_social_account(project["id"], platform="instagram")
+    times = ["2031-01-01T10:00:00Z", "2031-03-01T10:00:00Z", "2031-02-01T10:00:00Z"]
+    ids = []
+    for when in times:
+        response = client.post(
+            f"/v1/content/{job['containerId']}/schedule",
+            json={
+                "scheduledFor": when,
+                "targets": [
+                    {"socialAccountId": tiktok, "mode": "publish"},
+                    {"socialAccountId": instagram, "mode": "publish"},
+                ],
+            },
+            headers=h,
+        )
+        ids += response.json()["scheduledPostIds"]
+    client.delete(f"/v1/scheduled-posts/{ids[0]}", headers=h)
+    url = f"/v1/projects/{project['id']}/scheduled-posts"
+    page = client.get(f"{url}?limit=4", headers=h).json()
+    rest = client.get(f"{url}?limit=4&cursor={page['nextCursor']}", headers=h).json()
+    items = page["items"] + rest["items"]
+    assert rest["nextCursor"] is None and len(items) == 6
+    stamps = [i["scheduledFor"] for i in items]
+    assert stamps == sorted(stamps, reverse=True)
+    canceled = client.get(f"{url}?status=canceled", headers=h).json()["items"]
+    assert [i["id"] for i in canceled] == [ids[0]]
+    queued = client.get(f"{url}?status=queued&socialAccountId={instagram}", headers=h).json()
+    assert {i["platform"] for i in queued["items"]} == {"instagram"} and len(queued["items"]) == 3
+    window = client.get(
+        f"{url}?since=2031-02-01T10:00:00Z&until=2031-03-01T10:00:00Z", headers=h
+    ).json()["items"]
+    assert len(window) == 4
+    assert_error(client.get(f"{url}?cursor=bogus!", headers=h), 422, "VALIDATION")
+    # other tenants see nothing
+    assert_error(client.get(url, headers=headers), 404, "NOT_FOUND")
+
+
+def test_archiving_the_project_cancels_its_posts(client: TestClient) -> None:
+    tenant = new_tenant("Archiver")
+    h = tenant.headers(test=True)
+    project = client.post("/v1/projects", json=ACME, headers=h).json()
+    job = client.post(
+        f"/v1/projects/{project['id']}/content/slideshow-builder", json={"hook": "Hi"}, headers=h
+    ).json()
+    wait_for_job(client, job["jobId"], h)
+    account = new_social_account(project["id"])
+    [post_id] = client.post(
+        f"/v1/content/{job['containerId']}/schedule",
+        json={
+            "scheduledFor": "2031-01-01T10:00:00Z",
+            "targets": [{"socialAccountId": account, "mode": "publish"}],
+        },
+        headers=h,
+    ).json()["scheduledPostIds"]
+    archived = client.delete(f"/v1/projects/{project['id']}", headers=h).json()
+    assert archived["canceledScheduledPosts"] == 1
+    post = client.get(f"/v1/scheduled-posts/{post_id}", headers=h).json()
+    assert post["status"] == "canceled"
+    influencer = ready_influencer(client, project["id"], h)
+    refused = client.post(
+        f"/v1/projects/{project['id']}/content/slideshow-builder",
+        json={"hook": "Hi", "influencerId": influencer},
+        headers=h,
+    )
+    assert_error(refused, 409, "CONFLICT")
