@@ -31,4 +31,4 @@ def wire_seams() -> None:
     from layers.content.resolver import resolve_container
     from layers.publishing.content import register_content_resolver
 
-    register_content_resolver(resolve_container)
+    register_content_resolver(resolve_container, default=True)

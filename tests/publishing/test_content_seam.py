@@ -35,7 +35,7 @@ def test_text_appends_only_the_missing_hashtags() -> None:
         caption="Fresh beans #coffeetok",
         hashtags=["coffeetok", "#runnersoftiktok", ""],
     )
-    assert content.text() == "Fresh beans\n\n#coffeetok #runnersoftiktok"
+    assert content.text() == "Fresh beans #coffeetok\n\n#runnersoftiktok"
     with pytest.raises(ValueError, match="exactly one"):
         PublishableContent(kind="video", media_urls=["a", "b"])
     with pytest.raises(ValueError, match="cover_index"):

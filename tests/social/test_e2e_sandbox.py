@@ -88,4 +88,4 @@ def test_test_key_connects_through_the_consent_page_and_publishes(
     assert posted.posted_at is not None and posted.claim_count == 1
     assert [a.status for a in attempts_of(post_id)] == ["accepted"]
     assert len(events_of(post_id, "post.published")) == 1
-    assert contents.resolved == [post_id]
+    assert contents.resolved.count(post_id) == 1  # other tests' posts may be dispatched too

@@ -81,11 +81,19 @@ ContentResolver = Callable[[Session, ScheduledPost], Any]
 _resolvers: list[ContentResolver] = []
 
 
-def register_content_resolver(resolver: ContentResolver) -> Callable[[], None]:
+def register_content_resolver(
+    resolver: ContentResolver, *, default: bool = False
+) -> Callable[[], None]:
     """Install `resolver` (the most recently registered one answers); returns an undo.
-    Registering the same resolver again changes nothing."""
+
+    A `default` resolver answers only when no other is registered (the content pipeline's is
+    the default; tests and plugins register over it). Registering one again changes nothing.
+    """
     if resolver not in _resolvers:
-        _resolvers.append(resolver)
+        if default:
+            _resolvers.insert(0, resolver)
+        else:
+            _resolvers.append(resolver)
 
     def unregister() -> None:
         if resolver in _resolvers:
