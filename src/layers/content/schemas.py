@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from layers.content.jobs.schemas import JobAccepted
-from layers.kit.schemas import ApiModel, RequestModel, UtcDateTime
+from layers.kit.schemas import NON_BLANK, ApiModel, RequestModel, UtcDateTime
 
 
 class ContentFormat(StrEnum):
@@ -36,7 +36,6 @@ TikTokId = Annotated[
 ]
 # Bodies strip surrounding whitespace; these patterns keep the schema honest about it (a
 # value of only whitespace is invalid in the schema too, not just after stripping).
-NON_BLANK = r"[^\s\x1c-\x1f\x85]"
 ID_PATTERN = r"^[A-Za-z0-9_]+$"
 ObjectId = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
 Hook = Annotated[

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 from layers.kit.clock import isoformat_z
@@ -19,9 +19,20 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
+# At least one visible character somewhere (Python's and JSON Schema's ``\s`` differ on a few
+# control characters, which are listed explicitly so both read the pattern the same way).
+NON_BLANK = r"[^\s\x1c-\x1f\x85]"
+
+
+def text(min_length: int, max_length: int) -> Any:
+    """A free-text field: its length bounds and at least one visible character.
+
+    Strings are taken as sent (no silent trimming): the documented bounds are the ones applied.
+    """
+    return Field(min_length=min_length, max_length=max_length, pattern=NON_BLANK)
+
+
 class RequestModel(BaseModel):
     """A request body: camelCase keys only, unknown keys are a 422 naming them."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=False, extra="forbid", str_strip_whitespace=True
-    )
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
-from layers.kit.schemas import ApiModel, RequestModel, UtcDateTime
+from layers.kit.schemas import ApiModel, RequestModel, UtcDateTime, text
 
 
 class BrandVoice(StrEnum):
@@ -48,7 +48,7 @@ _BCP47 = re.compile(
 )
 
 
-Name = Annotated[str, Field(min_length=3, max_length=30)]
+Name = Annotated[str, text(3, 30)]
 Timezone = Annotated[
     str,
     Field(max_length=64, description="An IANA timezone."),
@@ -72,10 +72,10 @@ Language = Annotated[
         description="A BCP-47 language tag such as 'en' or 'es-MX'.",
     ),
 ]
-AppName = Annotated[str, Field(min_length=3, max_length=30)]
-AppDescription = Annotated[str, Field(min_length=100, max_length=1000)]
+AppName = Annotated[str, text(3, 30)]
+AppDescription = Annotated[str, text(100, 1000)]
 Tagline = Annotated[str, Field(max_length=80)]
-ExternalId = Annotated[str, Field(min_length=1, max_length=255)]
+ExternalId = Annotated[str, text(1, 255)]
 Email = Annotated[str, Field(max_length=320, pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+\.[^@ \t\r\n]+$")]
 
 

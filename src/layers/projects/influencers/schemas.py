@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
-
-from layers.kit.schemas import ApiModel, RequestModel, UtcDateTime
+from layers.kit.schemas import ApiModel, RequestModel, UtcDateTime, text
 
 
 class Gender(StrEnum):
@@ -26,7 +24,7 @@ class AgeRange(StrEnum):
 class InfluencerCreate(RequestModel):
     gender: Gender | None = None
     age_range: AgeRange = AgeRange.young_adult
-    prompt: str | None = Field(default=None, min_length=1, max_length=1000)
+    prompt: Annotated[str, text(1, 1000)] | None = None
 
 
 class InfluencerSummary(ApiModel):
