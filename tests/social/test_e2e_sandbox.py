@@ -40,8 +40,8 @@ def test_test_key_connects_through_the_consent_page_and_publishes(
     ).json()
     assert status["status"] == "pending" and status["socialAccountId"] is None
 
-    # The consent page is what a person sees: one button.
-    page = client.get(local_path(started["authorizeUrl"]))
+    # The consent page is what a person (a browser) sees: one button.
+    page = client.get(local_path(started["authorizeUrl"]), headers={"Accept": "text/html"})
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "Allow" in page.text and "TikTok" in page.text and "Acme Coffee" in page.text
 

@@ -395,3 +395,24 @@ def test_sandbox_handles_are_accounts_and_the_consent_page_rejects_bad_ones(
     key_id = client.get("/v1/whoami", headers=live.headers()).json()["apiKeyId"]
     state = make_state(live_project, key_id)
     assert client.get(f"/sandbox/oauth/tiktok/authorize?state={state}").status_code == 404
+
+
+def test_a_script_fetching_the_test_mode_authorize_url_connects_in_one_request(
+    client: TestClient, tenant: Tenant
+) -> None:
+    """What the seed's quickstart does: one fetch stands in for the person who consents."""
+    project_id = new_project(client, tenant, test=True)
+    started = oauth_url(client, tenant, project_id, "instagram", test=True)
+    answer = client.get(
+        local_path(started["authorizeUrl"]), headers={"Accept": "*/*"}, follow_redirects=False
+    )
+    assert answer.status_code == 302
+    assert query_of(answer.headers["location"]) == {
+        "state": started["state"],
+        "status": "success",
+    }
+    status = status_of(client, tenant, project_id, started["state"], test=True)
+    assert status["status"] == "completed" and status["socialAccountId"].startswith("sa_")
+    # single use: the same URL again does not connect twice
+    again = client.get(local_path(started["authorizeUrl"]), follow_redirects=False)
+    assert again.status_code == 400 and "used or has expired" in again.text

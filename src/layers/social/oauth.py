@@ -343,9 +343,19 @@ def consent(
     state_id: str | None,
     decision: str | None,
     handle: str | None,
+    scripted: bool = False,
 ) -> CallbackResult | str:
     """The sandbox's stand-in for TikTok's or Instagram's consent screen: an HTML page, or the
-    redirect to our callback once the person decided."""
+    redirect to our callback once the person decided.
+
+    A `scripted` request with no decision (one that does not ask for HTML: a script standing in
+    for the person, fetching the authorizeUrl) consents at once, and the callback runs inline:
+    the answer is the final redirect to the partner's returnUrl, so that one request completes
+    the connection.
+    """
+    inline = scripted and decision is None
+    if inline:
+        decision = "allow"
     if not state_id or not has_prefix(state_id, "st"):
         return CallbackResult(page_message="This consent link is missing its state.")
     with get_database().transaction(write=False) as session:
@@ -379,6 +389,10 @@ def consent(
             code = provider.code_for(chosen)
         except ValueError as exc:
             return CallbackResult(page_message=str(exc))
+        if inline:
+            return handle_callback(
+                platform, state_id=state_id, code=code, error=None, error_description=None
+            )
         return CallbackResult(
             redirect_to=f"{redirect_uri}?{urlencode({'code': code, 'state': state_id})}"
         )

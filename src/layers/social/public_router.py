@@ -62,5 +62,6 @@ async def sandbox_consent(platform: str, request: Request) -> Response:
         state_id=_param(request, "state", 64),
         decision=_param(request, "decision", 16),
         handle=_param(request, "handle", 64),
+        scripted="text/html" not in request.headers.get("accept", ""),
     )
     return _respond(result)
