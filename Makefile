@@ -13,6 +13,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
+NODE_DEPS := $(VENV)/node/node_modules/typescript/package.json
+
 .PHONY: up test lint format chromium clean
 
 $(BIN)/python:
@@ -27,8 +29,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 up: $(STAMP)
 	$(BIN)/layers up --host $(HOST) --port $(PORT)
 
-test: $(STAMP) chromium lint
+test: $(STAMP) $(NODE_DEPS) chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The TypeScript compiler, for the end-to-end test that runs the seed's TypeScript quickstart.
+$(NODE_DEPS):
+	npm install --prefix $(VENV)/node --no-save --no-package-lock --no-audit --no-fund \
+		--loglevel=error typescript@5.9.3
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench migrations
