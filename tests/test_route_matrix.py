@@ -77,6 +77,7 @@ SAMPLE_BODIES: dict[str, dict[str, Any] | None] = {
         "scheduledFor": "2031-05-15T09:00:00-07:00",
         "targets": [{"socialAccountId": "sa_01J00000000000000000000000", "mode": "publish"}],
     },
+    "POST /v1/scheduled-posts/{scheduled_post_id}/retry": None,
     "POST /v1/scheduled-posts/{scheduled_post_id}/reschedule": {
         "scheduledFor": "2031-05-16T09:00:00Z"
     },

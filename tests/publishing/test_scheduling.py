@@ -331,3 +331,46 @@ def test_archiving_the_project_cancels_its_posts(client: TestClient) -> None:
         headers=h,
     )
     assert_error(refused, 409, "CONFLICT")
+
+
+def test_retry_puts_a_post_needing_a_person_back_in_line(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    headers = world["headers"]
+    future = "2031-10-01T12:00:00Z"
+    (post_id,) = schedule(
+        client, world, future, [{"socialAccountId": world["tiktok"], "mode": "publish"}]
+    ).json()["scheduledPostIds"]
+    assert_error(
+        client.post(f"/v1/scheduled-posts/{post_id}/retry", headers=headers), 409, "CONFLICT"
+    )  # a queued post: nothing to retry
+    with kit_db.get_database().transaction() as session:
+        session.execute(
+            sa.update(ScheduledPost)
+            .where(ScheduledPost.id == post_id)
+            .values(status="pending_manual", last_error={"code": "PLATFORM_ERROR"})
+        )
+    retried = client.post(f"/v1/scheduled-posts/{post_id}/retry", headers=headers)
+    assert retried.status_code == 200, retried.text
+    body = retried.json()
+    assert body["internalStatus"] == "ready" and body["lastError"] is None
+    assert body["scheduledFor"] == "2031-10-01T12:00:00.000Z"  # still in the future: kept
+
+    past = datetime.now(UTC) - timedelta(hours=2)
+    with kit_db.get_database().transaction() as session:
+        session.execute(
+            sa.update(ScheduledPost)
+            .where(ScheduledPost.id == post_id)
+            .values(status="failed", scheduled_at=past)
+        )
+    moved = client.post(f"/v1/scheduled-posts/{post_id}/retry", headers=headers).json()
+    assert datetime.fromisoformat(moved["scheduledFor"]) >= datetime.now(UTC) - timedelta(minutes=1)
+
+    with kit_db.get_database().transaction() as session:
+        session.execute(
+            sa.update(ScheduledPost)
+            .where(ScheduledPost.id == post_id)
+            .values(status="pending_manual", last_error={"code": "OUTCOME_UNKNOWN"})
+        )
+    assert_error(client.post(f"/v1/scheduled-posts/{post_id}/retry", headers=headers), 409,
+                 "OUTCOME_UNKNOWN")  # fmt: skip

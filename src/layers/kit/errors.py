@@ -180,3 +180,9 @@ class RenderFailed(LayersError):
     """ffmpeg could not render the media (a job error, e.g. an undecodable demo video)."""
 
     code, status = "RENDER_FAILED", 422
+
+
+class PublishOutcomeUnknown(LayersError):
+    """The platform may or may not have published a post; a person must check first."""
+
+    code, status = "OUTCOME_UNKNOWN", 409

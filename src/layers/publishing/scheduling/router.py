@@ -52,6 +52,16 @@ def reschedule_post(
     return service.to_out(post, service.platforms(session, [post]).get(post.social_account_id))
 
 
+@router.post("/scheduled-posts/{scheduled_post_id}/retry", dependencies=[requires("publish:write")])
+def retry_post(
+    scheduled_post_id: str, principal: CurrentPrincipal, session: DbSession
+) -> ScheduledPostOut:
+    """Retry a post that failed or waits for a person: it publishes at its time, or at the
+    next minute when that has passed (409 otherwise, and while its last outcome is unknown)."""
+    post = service.retry(session, principal, scheduled_post_id)
+    return service.to_out(post, service.platforms(session, [post]).get(post.social_account_id))
+
+
 @router.delete("/scheduled-posts/{scheduled_post_id}", dependencies=[requires("publish:write")])
 def cancel_post(
     scheduled_post_id: str, principal: CurrentPrincipal, session: DbSession

@@ -19,6 +19,7 @@ from layers.kit import clock
 from layers.kit.errors import (
     Conflict,
     ManagedProviderNotConnected,
+    PublishOutcomeUnknown,
     SocialAccountNotConnected,
     Validation,
 )
@@ -251,6 +252,51 @@ def reschedule(
         session.refresh(post)
         raise Conflict(f"Scheduled post {post.id} is now {post.status}.", status=post.status)
     session.refresh(post)
+    return post
+
+
+RETRYABLE = ("pending_manual", "failed")
+
+
+def retry(session: Session, tenant: TenantScope, post_id: str) -> ScheduledPost:
+    """Put a post that needs a person (``pending_manual``) or failed back in line: ``ready``
+    at its time, or now when that has passed. Refused while the platform may already have
+    published it (its last outcome unknown): check the platform, then cancel or reschedule."""
+    post = posts.get(session, tenant, post_id)
+    if post.status not in RETRYABLE:
+        raise Conflict(
+            f"Scheduled post {post.id} is {post.status}; only failed posts and posts waiting "
+            "for a person can be retried.",
+            status=post.status,
+        )
+    if (post.last_error or {}).get("code") == "OUTCOME_UNKNOWN":
+        raise PublishOutcomeUnknown(
+            f"The platform may already have published {post.id}: check the account, then "
+            "cancel or reschedule it.",
+            scheduledPostId=post.id,
+        )
+    container = session.get(ContentContainer, post.container_id or "")
+    if container is None:
+        raise Conflict(f"Scheduled post {post.id} has no content.", status=post.status)
+    project = session.get(Project, post.project_id)
+    assert project is not None
+    now = clock.now()
+    scheduled_at = max(post.scheduled_at, now.replace(second=0, microsecond=0))
+    retried = session.execute(
+        sa.update(ScheduledPost)
+        .where(ScheduledPost.id == post.id, ScheduledPost.status == post.status)
+        .values(
+            status=_content_status(container),
+            scheduled_at=scheduled_at,
+            local_time=local_isoformat(scheduled_at, project.timezone),
+            last_error=None,
+            hold_reason=None,
+            updated_at=now,
+        )
+    )
+    session.refresh(post)
+    if not retried.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(f"Scheduled post {post.id} is now {post.status}.", status=post.status)
     return post
 
 
