@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from layers import __version__
@@ -21,7 +23,8 @@ from layers.engine import runtime
 from layers.engine.project_layers.router import router as layers_router
 from layers.engine.runs.router import router as runs_router
 from layers.kit import db as kit_db
-from layers.kit.http import RequestContextMiddleware, install_error_handlers
+from layers.kit import metrics
+from layers.kit.http import RequestContextMiddleware, error_response, install_error_handlers
 from layers.kit.media_router import router as media_router
 from layers.kit.settings import Settings, get_settings, set_settings
 from layers.orgs.router import router as orgs_router
@@ -146,6 +149,16 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             conn.execute(sa.text("SELECT 1"))
         body = {"status": "ok", "version": __version__, "workers": runtime.is_launched()}
         return JSONResponse(body)
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    def prometheus_metrics(request: Request) -> Response:
+        """Prometheus text format; behind a bearer token when LAYERS_METRICS_TOKEN is set."""
+        token = settings.metrics_token
+        if token and not hmac.compare_digest(
+            request.headers.get("authorization", ""), f"Bearer {token}"
+        ):
+            return error_response(401, "UNAUTHENTICATED", "The metrics token is required.")
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from layers.kit import idempotency
+from layers.kit import idempotency, metrics
 from layers.kit.context import request_id_var
 from layers.kit.db import get_database
 from layers.kit.errors import LayersError, Validation
@@ -123,7 +123,9 @@ class RequestContextMiddleware:
                 response = error_response(500, "INTERNAL", "Internal error; quote the requestId.")
                 await response(scope, receive, send_with_id)
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
+            elapsed = time.perf_counter() - started
+            metrics.observe_request(scope, status_holder["status"], elapsed)
+            elapsed_ms = elapsed * 1000
             log.info(
                 "%s %s %s %.1fms",
                 scope["method"],

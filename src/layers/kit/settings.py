@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         description="Comma-separated 'version:base64key' AES-256 keys; the newest encrypts.",
     )
     session_secret: str | None = Field(default=None, description="Console cookie signing key.")
+    metrics_token: str | None = Field(
+        default=None, description="Bearer token required on /metrics (open when unset)."
+    )
     log_level: str = "INFO"
     log_format: str = Field(default="text", description="'text' or 'json'.")
     worker_concurrency: int = 16
