@@ -60,3 +60,25 @@ def test_oversized_chunked_bodies_are_413(client: TestClient, tenant: Tenant) ->
         headers=tenant.headers(**{"Content-Type": "application/json"}),
     )
     assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+def test_nul_characters_in_parameters_are_a_422_not_a_database_error(
+    client: TestClient, tenant: Tenant
+) -> None:
+    # PostgreSQL refuses NUL in text: the edge refuses it first, on both databases alike.
+    response = client.get("/v1/layers?projectId=proj%00x", headers=tenant.headers())
+    error = assert_error(response, 422, "VALIDATION")
+    assert error["details"]["fields"][0]["field"] == "projectId"
+    response = client.get("/v1/projects/proj_%00", headers=tenant.headers())
+    assert_error(response, 422, "VALIDATION")
+
+
+def test_nul_characters_in_bodies_are_a_422_naming_the_field(
+    client: TestClient, tenant: Tenant
+) -> None:
+    body = {"name": "Nul\u0000 project", "timezone": "UTC"}
+    response = client.post("/v1/projects", json=body, headers=tenant.headers())
+    error = assert_error(response, 422, "VALIDATION")
+    assert [f["field"] for f in error["details"]["fields"]] == ["name"]
+    listed = client.get("/v1/projects", headers=tenant.headers()).json()["items"]
+    assert all("Nul" not in project["name"] for project in listed)

@@ -214,6 +214,18 @@ def _query_names(dependant: Dependant) -> frozenset[str]:
     return frozenset(names)
 
 
+def _reject_nul_characters(request: Request) -> None:
+    """A NUL character can be neither stored nor compared by PostgreSQL: refuse it in query
+    and path parameters (bodies refuse it in `RequestModel`) rather than fail in the database."""
+    fields = [
+        {"field": name, "message": "must not contain NUL characters", "type": "nul_character"}
+        for name, value in (*request.query_params.multi_items(), *request.path_params.items())
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if fields:
+        raise Validation("Parameters must not contain NUL characters.", fields=fields)
+
+
 class LayersRoute(APIRoute):
     """Our route: rejects unknown query parameters (as bodies reject unknown fields), and
     hands the serialized response to the unit of work before its transaction commits."""
@@ -223,6 +235,7 @@ class LayersRoute(APIRoute):
         known = _query_names(self.dependant)
 
         async def route_handler(request: Request) -> Response:
+            _reject_nul_characters(request)
             unknown = sorted(set(request.query_params) - known)
             if unknown:
                 fields = [
