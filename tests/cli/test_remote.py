@@ -254,7 +254,8 @@ def test_run_watch_exits_0_when_the_run_completes_and_1_when_it_fails(
     )  # fmt: skip
     assert watched["status"] == "completed" and watched["trigger"] == "cli"
     assert watched["parameters"] == {"size": 2}
-    assert [a["name"] for a in watched["activities"]] == ["test.load", "test.transform", "test.save"]
+    names = [a["name"] for a in watched["activities"]]
+    assert names == ["test.load", "test.transform", "test.save"]
 
     accepted = as_json(cli("run", layer["id"], "refresh", "--json", env=env))
     assert accepted["runId"].startswith("run_") and accepted["status"] == "queued"
