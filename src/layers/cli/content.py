@@ -128,8 +128,11 @@ def generate(
     ] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Start generating content. Prints the job; with --wait, follows it with a progress bar,
-    then prints the container (exit 1 if the job fails, 3 if it is canceled)."""
+    """Generate content; --wait shows a progress bar until it is done.
+
+    Prints the container id (or, with --json, the job). With --wait, prints the container when
+    the job ends, and exits 1 if the job failed, 3 if it was canceled.
+    """
     fields = {
         "hook": hook,
         "influencerId": influencer,

@@ -239,8 +239,10 @@ def run_command(
     watch_run: WatchOption = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Run a layer's command. With --watch, follow it and exit 0 if it completes, 1 if it
-    fails, 3 if it is canceled."""
+    """Run a layer's command; --watch follows it to its end.
+
+    With --watch the exit status is the run's: 0 completed, 1 failed, 3 canceled.
+    """
     parameters = parse_json_object(params_json, "--params-json") if params_json else {}
     parameters.update(parse_assignments(params or [], "--param"))
     with client() as api:
