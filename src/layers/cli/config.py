@@ -53,9 +53,9 @@ def load_file() -> dict[str, Any]:
 def save(base_url: str, api_key: str) -> Path:
     """Write the config atomically: a private temp file in the same directory, then rename."""
     directory = config_dir()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(OSError):  # a directory we do not own keeps its mode
-        directory.chmod(0o700)
+    if not directory.is_dir():
+        directory.mkdir(parents=True, mode=0o700)
+        directory.chmod(0o700)  # whatever the umask; a directory that existed keeps its mode
     target = directory / FILE_NAME
     payload = json.dumps({"base_url": base_url, "api_key": api_key}, indent=2) + "\n"
     fd, temp = tempfile.mkstemp(prefix=".config-", suffix=".json", dir=directory)
