@@ -172,3 +172,122 @@ def test_a_busy_idempotency_key_is_sent_again_after_retry_after() -> None:
     with Client(profile, transport=httpx.MockTransport(handler)) as api:
         assert api.post("/v1/runs/run_0/retry") == {"runId": "run_1"}
     assert len(keys) == 2 and keys[0] == keys[1]
+
+
+# ---- following, against a scripted server (states the real one cannot be driven into on cue) ----
+
+
+def scripted(routes: dict[str, list[httpx.Response]], seen: list[httpx.Request]) -> Client:
+    """A client whose server answers each path with the next of its canned responses."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answers = routes[f"{request.method} {request.url.path}"]
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+    return Client(
+        config.Profile("http://api.test", "lp_test_x"), transport=httpx.MockTransport(handler)
+    )
+
+
+def sse(*events: tuple[str, dict[str, object], int | None]) -> httpx.Response:
+    body = ""
+    for name, data, event_id in events:
+        head = f"id: {event_id}\n" if event_id is not None else ""
+        body += f"{head}event: {name}\ndata: {json.dumps(data)}\n\n"
+    return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+
+def test_a_dropped_stream_is_resumed_after_the_last_line_seen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from layers.cli import runs
+    from layers.cli.main import app
+
+    activity = {
+        "id": "act_1", "name": "test.load", "status": "completed", "attempts": 1,
+        "durationMs": 12, "startedAt": "2026-01-01T00:00:00.000Z",
+        "finishedAt": "2026-01-01T00:00:00.012Z", "kept": False,
+    }  # fmt: skip
+    line = {"id": 41, "at": "2026-01-01T00:00:00.005Z", "level": "info", "activity": "test.load",
+            "activityId": "act_1", "message": "loading"}  # fmt: skip
+    later = {**line, "id": 42, "at": "2026-01-01T00:00:01.000Z", "message": "almost",
+             "activity": None, "activityId": None}  # fmt: skip
+    running = {"id": "run_1", "status": "running", "activities": [activity]}
+    failed = {
+        "id": "run_1", "status": "failed", "durationMs": 1000, "activities": [activity],
+        "error": {"code": "ACTIVITY_FAILED", "message": "boom", "activity": "test.save",
+                  "stackTrace": "Traceback (most recent call last):\n  …\nRuntimeError: boom\n"},
+    }  # fmt: skip
+    seen: list[httpx.Request] = []
+    routes = {
+        "POST /api/project-layers/lyr_1/execute": [
+            httpx.Response(202, json={"runId": "run_1", "status": "queued"})
+        ],
+        "GET /v1/runs/run_1/logs/stream": [
+            sse(
+                ("run", {"status": "running"}, None),
+                ("activity", activity, None),
+                ("log", line, 41),
+                ("timeout", {"lastEventId": 41}, None),
+            ),
+            sse(("log", later, 42), ("end", {"status": "failed"}, None)),
+        ],
+        "GET /v1/runs/run_1": [httpx.Response(200, json=running), httpx.Response(200, json=failed)],
+    }
+    api = scripted(routes, seen)
+    monkeypatch.setattr(runs, "client", lambda: api)
+    result = CliRunner().invoke(app, ["run", "lyr_1", "three-steps", "-p", "n=1", "--watch"])
+
+    assert result.exit_code == 1, result.output
+    streams = [r for r in seen if r.url.path.endswith("/stream")]
+    assert [r.headers.get("last-event-id") for r in streams] == [None, "41"]
+    body = json.loads(seen[0].content)
+    assert body == {"commandId": "three-steps", "parameters": {"n": 1}, "trigger": "cli"}
+    out = result.stdout
+    # the activity is reported after its own line, once, with its duration
+    assert out.index("loading") < out.index("✓ test.load completed in 12 ms") < out.index("almost")
+    assert out.count("test.load completed") == 1
+    assert "run_1 failed in test.save: ACTIVITY_FAILED: boom" in out
+    assert "RuntimeError: boom" in out
+
+
+def test_content_generate_wait_exits_1_when_the_job_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from layers.cli import content
+    from layers.cli.main import app
+
+    job = {"jobId": "job_1", "containerId": "cnt_1", "kind": "content_generate",
+           "status": "running", "stage": "queued", "progress": 0.0}  # fmt: skip
+    writing = {**job, "stage": "writing", "progress": 0.4}
+    failed = {**writing, "status": "failed", "error": {"code": "RENDER_FAILED", "message": "no"}}
+    seen: list[httpx.Request] = []
+    routes = {
+        "POST /v1/projects/prj_1/content/slideshow-builder": [httpx.Response(202, json=job)],
+        "GET /v1/jobs/job_1": [
+            httpx.Response(200, json=writing, headers={"etag": '"a"'}),
+            httpx.Response(304, headers={"etag": '"a"'}),
+            httpx.Response(200, json=failed, headers={"etag": '"b"'}),
+        ],
+        "GET /v1/content/cnt_1": [
+            httpx.Response(
+                200, json={"id": "cnt_1", "status": "failed", "format": "slideshow-builder"}
+            )
+        ],
+    }
+    api = scripted(routes, seen)
+    monkeypatch.setattr(content, "client", lambda: api)
+    monkeypatch.setattr(content, "POLL_SECONDS", 0.01)
+    result = CliRunner().invoke(
+        app, ["content", "generate", "--project", "prj_1", "--format", "slideshow-builder",
+              "--hook", "Hi", "--wait", "--json"],
+    )  # fmt: skip
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["id"] == "cnt_1"
+    assert "RENDER_FAILED: no" in result.stderr
+    polls = [r for r in seen if r.url.path == "/v1/jobs/job_1"]
+    assert [r.headers.get("if-none-match") for r in polls] == [None, '"a"', '"a"']
