@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,7 +216,9 @@ class Client:
             if not follow or not cursor:
                 return {**page, "items": items, "nextCursor": cursor}
 
-    def events(self, path: str, *, last_event_id: str | None = None) -> Iterator[Event]:
+    def events(
+        self, path: str, *, last_event_id: str | None = None
+    ) -> Generator[Event, None, None]:
         """Server-Sent Events from ``path`` until the server closes the stream."""
         headers = {"Accept": "text/event-stream"}
         if last_event_id:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -20,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from layers.cli.client import Client, ConnectionFailed, q
+from layers.cli.client import Client, ConnectionFailed, Event, q
 from layers.cli.output import (
     AllOption,
     CursorOption,
@@ -73,6 +75,7 @@ class Follower:
     pending: list[dict[str, Any]] = field(default_factory=list)
     last_status: str | None = None
     last_log_id: str | None = None
+    received: int = 0
 
     def log(self, line: dict[str, Any]) -> None:
         self.flush(str(line.get("at") or ""), owner=line.get("activityId"))
@@ -139,26 +142,17 @@ class Follower:
         path = f"/v1/runs/{q(self.run_id)}/logs/stream"
         failures = 0
         while True:
-            ended = False
+            received = self.received
             try:
-                for event in self.api.events(path, last_event_id=self.last_log_id):
-                    failures = 0
-                    if event.event == "log" and isinstance(event.data, dict):
-                        self.log(event.data)
-                        self.last_log_id = event.id or str(event.data.get("id"))
-                    elif event.event == "activity" and isinstance(event.data, dict):
-                        self.activity(event.data)
-                    elif event.event == "run" and isinstance(event.data, dict):
-                        self.run_state(event.data)
-                    elif event.event == "end":
-                        ended = True
-                        break
+                with closing(self.api.events(path, last_event_id=self.last_log_id)) as events:
+                    ended = self._consume(events)
             except ConnectionFailed:
-                failures += 1
+                failures = 1 if self.received > received else failures + 1
                 if failures > MAX_RECONNECTS:
                     raise
                 time.sleep(min(5.0, 0.5 * 2**failures))
                 continue
+            failures = 0
             run: dict[str, Any] = self.api.get(f"/v1/runs/{q(self.run_id)}")
             if ended or run.get("status") in TERMINAL:
                 for activity in run.get("activities") or []:
@@ -167,16 +161,30 @@ class Follower:
                 return run
             # The stream timed out (or was closed early) while the run goes on: reconnect.
 
+    def _consume(self, events: Iterator[Event]) -> bool:
+        """Report the events of one connection; ``True`` once the run's ``end`` arrived."""
+        for event in events:
+            self.received += 1
+            if event.event == "log" and isinstance(event.data, dict):
+                self.log(event.data)
+                self.last_log_id = event.id or str(event.data.get("id"))
+            elif event.event == "activity" and isinstance(event.data, dict):
+                self.activity(event.data)
+            elif event.event == "run" and isinstance(event.data, dict):
+                self.run_state(event.data)
+            elif event.event == "end":
+                return True
+        return False
+
 
 def _earlier(value: Any, margin: timedelta) -> str:
-    """The ISO time ``margin`` before ``value`` (in the API's format), or ``""``."""
+    """The time ``margin`` before the API time ``value``, in the API's format (``…T…:…:….mmmZ``,
+    which sorts as text), or ``""`` when ``value`` is not a time."""
     try:
-        moment = datetime.fromisoformat(str(value))
+        moment = datetime.fromisoformat(str(value)) - margin
     except ValueError:
         return ""
-    return (moment - margin).strftime(
-        "%Y-%m-%dT%H:%M:%S."
-    ) + f"{(moment - margin).microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def report_end(run: dict[str, Any], sink: Console) -> int:
