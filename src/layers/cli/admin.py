@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 import typer
 
-from layers.kit import db as kit_db
-from layers.kit.errors import LayersError
-from layers.kit.migrate import migrate
-from layers.kit.settings import get_settings
-from layers.models.orgs import Organization
+if TYPE_CHECKING:
+    from layers.kit import db as kit_db
+
+# The database imports happen inside the commands, so that the remote commands of the same
+# `layers` program start fast.
 
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organizations.", no_args_is_help=True)
 
 
 def _database() -> kit_db.Database:
+    from layers.kit import db as kit_db
+    from layers.kit.migrate import migrate
+    from layers.kit.settings import get_settings
+
     settings = get_settings()
     migrate(settings)
     return kit_db.configure(settings.resolved_database_url)
@@ -43,6 +46,10 @@ def create_key(
     name: Annotated[str, typer.Option(help="A label for the key.")] = "cli",
 ) -> None:
     """Create an API key and print it (alone on its line, shown only this once)."""
+    import sqlalchemy as sa
+
+    from layers.kit.errors import LayersError
+    from layers.models.orgs import Organization
     from layers.orgs import service
 
     with _database().transaction() as session:
@@ -77,6 +84,7 @@ def create_org(
     parent: Annotated[str | None, typer.Option(help="Parent organization id.")] = None,
 ) -> None:
     """Create an organization and print its id."""
+    from layers.kit.errors import LayersError
     from layers.orgs import service
 
     with _database().transaction() as session:
@@ -89,6 +97,10 @@ def create_org(
 
 @orgs_app.command("list")
 def list_orgs() -> None:
+    import sqlalchemy as sa
+
+    from layers.models.orgs import Organization
+
     with _database().transaction(write=False) as session:
         for org in session.scalars(sa.select(Organization).order_by(Organization.id)):
             parent = f" (child of {org.parent_id})" if org.parent_id else ""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
-from layers.cli import admin, server, vault
+from layers.cli import account, admin, content, layers_cmd, output, projects, runs, server, vault
+from layers.cli.client import CliError
 
 app = typer.Typer(
     name="layers",
@@ -12,6 +16,32 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def options(
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            help="API key for remote commands (else LAYERS_API_KEY, else `layers login`).",
+            show_default=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Server URL for remote commands (else LAYERS_BASE_URL, else `layers login`).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Layers: run the platform, and drive it from a terminal."""
+    output.GLOBAL_OPTIONS.update(api_key=api_key, base_url=base_url)
+
+
+# Running the platform (these work on the database directly).
 app.command("up")(server.up)
 app.command("api")(server.api)
 app.command("worker")(server.worker)
@@ -20,9 +50,24 @@ app.add_typer(admin.keys_app, name="keys")
 app.add_typer(admin.orgs_app, name="orgs")
 app.add_typer(vault.vault_app, name="vault")
 
+# Remote commands: they talk to the HTTP API only.
+app.command("login")(account.login)
+app.command("logout")(account.logout)
+app.command("whoami")(account.whoami)
+app.add_typer(projects.projects_app, name="projects")
+app.add_typer(layers_cmd.layers_app, name="layers")
+app.command("run")(runs.run_command)
+app.add_typer(runs.runs_app, name="runs")
+app.add_typer(content.content_app, name="content")
+app.add_typer(content.jobs_app, name="jobs")
+
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except CliError as exc:
+        typer.echo(exc.render(), err=True)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

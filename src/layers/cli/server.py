@@ -5,21 +5,26 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from layers.kit import db as kit_db
-from layers.kit.logging import configure_logging
-from layers.kit.migrate import migrate
-from layers.kit.settings import Settings, get_settings, set_settings
+if TYPE_CHECKING:
+    from layers.kit.settings import Settings
+
+# The heavy imports (the database, the server) happen inside the commands, so that the remote
+# commands of the same `layers` program start fast.
 
 HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(help="TCP port to listen on.")]
 
 
 def _prepare(host: str | None = None, port: int | None = None) -> Settings:
+    from layers.kit import db as kit_db
+    from layers.kit.logging import configure_logging
+    from layers.kit.migrate import migrate
+    from layers.kit.settings import get_settings, set_settings
+
     settings = get_settings()
     if host is not None and port is not None and "public_base_url" not in settings.model_fields_set:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
@@ -32,6 +37,7 @@ def _prepare(host: str | None = None, port: int | None = None) -> Settings:
 
 
 def _bootstrap_banner(settings: Settings) -> None:
+    from layers.kit import db as kit_db
     from layers.orgs import service
 
     with kit_db.get_database().transaction() as session:
@@ -50,6 +56,8 @@ def _bootstrap_banner(settings: Settings) -> None:
 
 
 def _serve(settings: Settings, host: str, port: int, *, run_workers: bool) -> None:
+    import uvicorn
+
     from layers.app import create_app
 
     app = create_app(settings, run_workers=run_workers)
@@ -79,6 +87,7 @@ def worker(
 ) -> None:
     """Run workflows and the scheduler only (scale out with several, each its own id)."""
     from layers.engine import runtime
+    from layers.kit.settings import get_settings
 
     settings = get_settings()
     if executor_id:
@@ -95,6 +104,10 @@ def worker(
 
 def migrate_command() -> None:
     """Create or upgrade the database (also done by up, api and worker on start)."""
+    from layers.kit.logging import configure_logging
+    from layers.kit.migrate import migrate
+    from layers.kit.settings import get_settings
+
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     migrate(settings)

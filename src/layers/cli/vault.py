@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from layers.cli.admin import _database, _fail
-from layers.kit.settings import get_settings
-from layers.kit.vault import Vault, VaultError
+
+if TYPE_CHECKING:
+    from layers.kit.vault import Vault
 
 vault_app = typer.Typer(
     help="The credential vault (OAuth tokens and other secrets).", no_args_is_help=True
@@ -14,6 +17,9 @@ vault_app = typer.Typer(
 
 
 def _vault() -> Vault:
+    from layers.kit.settings import get_settings
+    from layers.kit.vault import Vault
+
     try:
         return Vault(get_settings().resolved_vault_keys)
     except ValueError as exc:
@@ -41,6 +47,8 @@ def rotate() -> None:
     processes, run this, then drop the old key. Ids do not change; a rotation interrupted
     halfway leaves every secret readable, and running it again finishes it.
     """
+    from layers.kit.vault import VaultError
+
     vault = _vault()
     db = _database()
     try:

@@ -1,0 +1,267 @@
+"""``layers layers list|show|install|config|templates``."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+import typer
+
+from layers.cli.client import Client, CliError, q
+from layers.cli.output import (
+    AllOption,
+    CursorOption,
+    JsonOption,
+    LimitOption,
+    client,
+    err,
+    merge,
+    more_hint,
+    out,
+    parse_assignments,
+    parse_json_object,
+    print_json,
+    short_time,
+    status,
+    table,
+)
+
+layers_app = typer.Typer(help="Layers installed on projects, and the template catalog.")
+
+INSTALL_TIMEOUT = 300.0
+
+
+def _config_text(config: dict[str, Any]) -> str:
+    return json.dumps(config, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def show_layer(layer: dict[str, Any]) -> None:
+    out.print(f"{layer['id']}  {layer.get('name')}  {status(layer.get('status'))}")
+    out.print(
+        f"template {layer.get('templateId')} {layer.get('templateVersion')}, "
+        f"project {layer.get('projectId')}, config version {layer.get('configVersion')}",
+        markup=False,
+    )
+    error = layer.get("error")
+    if error:
+        out.print(
+            f"[red]error[/] {error.get('code')}: {error.get('message')} (run {error.get('runId')})"
+        )
+    commands = layer.get("commands") or {}
+    if commands:
+        table(
+            ["command", "trigger", "workflow", "cron", "next run", "last run"],
+            [
+                (
+                    name,
+                    c.get("trigger"),
+                    f"{c.get('workflow')} v{c.get('workflowVersion')}",
+                    c.get("cron"),
+                    short_time(c.get("nextRunAt")),
+                    c.get("lastRunId"),
+                )
+                for name, c in commands.items()
+            ],
+        )
+    out.print("config:")
+    out.print(_config_text(layer.get("config") or {}), markup=False)
+
+
+@layers_app.command("templates")
+def templates(json_output: JsonOption = False) -> None:
+    """The catalog: templates a project can install."""
+    with client() as api:
+        page = api.get("/v1/layer-templates")
+    if json_output:
+        print_json(page)
+        return
+    table(
+        ["id", "name", "version", "executable commands"],
+        [
+            (
+                t["id"],
+                t["name"],
+                t["version"],
+                ", ".join(
+                    name
+                    for name, c in (t.get("commands") or {}).items()
+                    if c.get("trigger") == "executable"
+                ),
+            )
+            for t in page["items"]
+        ],
+    )
+
+
+@layers_app.command("list")
+def list_layers(
+    project: Annotated[str | None, typer.Option("--project", help="One project's layers.")] = None,
+    state: Annotated[
+        str | None,
+        typer.Option("--status", help="installing, active, paused, failed or uninstalled."),
+    ] = None,
+    template: Annotated[str | None, typer.Option("--template", help="A template id.")] = None,
+    limit: LimitOption = 25,
+    all_pages: AllOption = False,
+    cursor: CursorOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Layers of the organization (or of one project), newest first."""
+    with client() as api:
+        page = api.page(
+            "/v1/layers",
+            limit=limit,
+            follow=all_pages,
+            cursor=cursor,
+            projectId=project,
+            status=state,
+            templateId=template,
+        )
+    if json_output:
+        print_json(page)
+        return
+    table(
+        ["id", "name", "template", "status", "project", "config v", "updated"],
+        [
+            (
+                layer["id"],
+                layer.get("name"),
+                layer.get("templateId"),
+                status(layer.get("status")),
+                layer.get("projectId"),
+                layer.get("configVersion"),
+                short_time(layer.get("updatedAt")),
+            )
+            for layer in page["items"]
+        ],
+    )
+    more_hint(page)
+
+
+@layers_app.command("show")
+def show(layer_id: str, json_output: JsonOption = False) -> None:
+    """A layer: status, commands (with schedules) and config."""
+    with client() as api:
+        layer = api.get(f"/v1/layers/{q(layer_id)}")
+    if json_output:
+        print_json(layer)
+        return
+    show_layer(layer)
+
+
+def _wait_installed(api: Client, layer: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.monotonic() + INSTALL_TIMEOUT
+    with err.status(f"installing {layer['id']}…"):
+        while layer.get("status") == "installing":
+            if time.monotonic() > deadline:
+                raise CliError(f"{layer['id']} is still installing; check `layers layers show`")
+            time.sleep(0.3)
+            layer = api.get(f"/v1/layers/{q(layer['id'])}")
+    return layer
+
+
+@layers_app.command("install")
+def install(
+    project_id: Annotated[str, typer.Argument(help="The project (prj_…).")],
+    template_id: Annotated[str, typer.Argument(help="The template (see `layers templates`).")],
+    config_pairs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="A config value, key=value (JSON when it parses; dotted keys nest). Repeatable.",
+        ),
+    ] = None,
+    config_json: Annotated[
+        str | None,
+        typer.Option("--config-json", help="The config as a JSON object (or @file.json)."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Wait until initialize has run.")
+    ] = True,
+    json_output: JsonOption = False,
+) -> None:
+    """Install a template on a project (its config merged over the template's defaults)."""
+    config = parse_json_object(config_json, "--config-json") if config_json else {}
+    config = merge(config, parse_assignments(config_pairs or [], "--config"))
+    with client() as api:
+        layer = api.post(
+            f"/v1/projects/{q(project_id)}/layers", {"templateId": template_id, "config": config}
+        )
+        if wait:
+            layer = _wait_installed(api, layer)
+    if json_output:
+        print_json(layer)
+    else:
+        err.print(f"Installed {layer['id']} ({layer.get('status')}).", markup=False)
+        show_layer(layer)
+    if layer.get("status") == "failed":
+        raise typer.Exit(1)
+
+
+@layers_app.command("config")
+def configure(
+    layer_id: str,
+    set_pairs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            "-s",
+            help="Change a value, key=value (JSON when it parses, null removes it; dotted keys "
+            "nest). Repeatable.",
+        ),
+    ] = None,
+    patch: Annotated[
+        str | None,
+        typer.Option("--patch", help="A JSON Merge Patch of the config (or @file.json)."),
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Every version of the config, newest first.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Show a layer's config, change it (a new version), or list its versions."""
+    changes = parse_json_object(patch, "--patch") if patch else {}
+    changes = merge(changes, parse_assignments(set_pairs or [], "--set"))
+    with client() as api:
+        if history:
+            page = api.page(f"/v1/layers/{q(layer_id)}/config-history", limit=200, follow=True)
+            if json_output:
+                print_json(page)
+                return
+            table(
+                ["version", "source", "changed", "at", "key"],
+                [
+                    (
+                        v["version"],
+                        v["source"]
+                        + (f" to v{v['rolledBackTo']}" if v.get("rolledBackTo") else ""),
+                        ", ".join(v.get("changedKeys") or []),
+                        short_time(v.get("createdAt")),
+                        v.get("actorKeyId"),
+                    )
+                    for v in page["items"]
+                ],
+            )
+            return
+        if not changes:
+            layer = api.get(f"/v1/layers/{q(layer_id)}")
+            if json_output:
+                print_json(layer)
+            else:
+                err.print(f"{layer['id']} config version {layer['configVersion']}", markup=False)
+                out.print(_config_text(layer.get("config") or {}), markup=False)
+            return
+        before = api.get(f"/v1/layers/{q(layer_id)}")["configVersion"]
+        updated = api.patch(f"/v1/layers/{q(layer_id)}", {"config": changes})
+    if json_output:
+        print_json(updated)
+        return
+    if updated["configVersion"] == before:
+        err.print(f"No change: config version {before}.")
+    else:
+        err.print(f"Config version {updated['configVersion']}.")
+    for run_id in updated.get("triggeredRunIds") or []:
+        err.print(f"Started {run_id} (config change).", markup=False)
+    out.print(_config_text(updated.get("config") or {}), markup=False)
