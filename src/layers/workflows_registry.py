@@ -17,6 +17,7 @@ WORKFLOW_MODULES = (
     "layers.publishing.workflows",
     "layers.social.workflows",
     "layers.content.workflows",
+    "layers.catalog.social_distribution.workflows",
 )
 
 

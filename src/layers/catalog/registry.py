@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from layers.models.engine import ProjectLayer
 
 # Built-in template modules, each exposing TEMPLATES (explicit registration).
-BUILTIN: tuple[str, ...] = ()
+BUILTIN: tuple[str, ...] = ("layers.catalog.social_distribution",)
 
 TEMPLATE_ID = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 COMMAND_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}$")

@@ -852,44 +852,105 @@ def workflow_id(post_id: str, claim: int) -> str:
     return f"publish:{post_id}:{claim}"
 
 
+def _claim_and_enqueue(
+    session: Session,
+    rows: list[tuple[str, int]],
+    status: str,
+    now: datetime,
+    into: list[str],
+) -> None:
+    """Claim each ``(post, claim_count seen)`` with a conditional UPDATE from `status` and
+    enqueue its publish workflow in the same transaction (an UPDATE that matched nothing lost
+    the race: another dispatcher has the post)."""
+    settings = get_settings()
+    for post_id, seen in rows:
+        claim = seen + 1
+        wf = workflow_id(post_id, claim)
+        won = session.execute(
+            sa.update(ScheduledPost)
+            .where(
+                ScheduledPost.id == post_id,
+                ScheduledPost.status == status,
+                ScheduledPost.claim_count == seen,
+            )
+            .values(
+                status="posting",
+                claimed_by=wf,
+                claimed_at=now,
+                claim_count=claim,
+                retry_at=None,
+                hold_reason=None,
+                updated_at=now,
+            )
+        ).rowcount  # type: ignore[attr-defined]
+        if won:
+            runtime.enqueue(
+                session,
+                settings,
+                PUBLISH_WORKFLOW,
+                PublishInput(post_id),
+                workflow_id=wf,
+                queue=PUBLISH_QUEUE,
+            )
+            into.append(post_id)
+
+
+def _healthy_account() -> sa.ColumnElement[bool]:
+    return sa.and_(SocialAccount.status == "connected", SocialAccount.healthy.is_(True))
+
+
+def claim_ready(
+    session: Session, now: datetime, where: sa.ColumnElement[bool], *, limit: int
+) -> tuple[list[str], int]:
+    """In `session`: hold the due ``ready`` posts matching `where` whose account is unhealthy
+    (``hold_reason='account_unhealthy'``, visible, released by a reconnect), then claim the
+    others (healthy account, active project, ``retry_at`` reached) earliest first and enqueue
+    one publish workflow each. Returns the claimed post ids and how many were newly held.
+
+    The one claim path of every dispatcher: `dispatch_due` (partner posts) and the Social
+    Distribution layer's process-due (its slots) differ only in `where`."""
+    healthy_account = _healthy_account()
+    unhealthy = sa.select(SocialAccount.id).where(sa.not_(healthy_account))
+    held = session.execute(
+        sa.update(ScheduledPost)
+        .where(
+            ScheduledPost.status == "ready",
+            where,
+            ScheduledPost.scheduled_at <= now,
+            ScheduledPost.hold_reason.is_(None),
+            ScheduledPost.social_account_id.in_(unhealthy),
+        )
+        .values(hold_reason="account_unhealthy", updated_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+    due = session.execute(
+        sa.select(ScheduledPost.id, ScheduledPost.claim_count)
+        .join(SocialAccount, SocialAccount.id == ScheduledPost.social_account_id)
+        .join(Project, Project.id == ScheduledPost.project_id)
+        .where(
+            ScheduledPost.status == "ready",
+            where,
+            ScheduledPost.scheduled_at <= now,
+            sa.or_(ScheduledPost.retry_at.is_(None), ScheduledPost.retry_at <= now),
+            healthy_account,
+            Project.status == "active",
+        )
+        .order_by(ScheduledPost.scheduled_at, ScheduledPost.id)
+        .limit(limit)
+    ).all()
+    claimed: list[str] = []
+    _claim_and_enqueue(session, [(r[0], r[1]) for r in due], "ready", now, claimed)
+    return claimed, int(held or 0)
+
+
 def dispatch_due(now: datetime | None = None, *, limit: int = DISPATCH_BATCH) -> DispatchReport:
     """Claim the due ``ready`` partner-scheduled posts (``origin='api'``) and start one durable
     publish workflow for each, in the claiming transaction. Also re-claims posts whose
     outcome is due for another look (``posting`` with ``retry_at`` reached, any origin) and
     posts whose claimant vanished (``posting`` for `STALE_CLAIM` without a ``retry_at``)."""
     now = now or clock.now()
-    settings = get_settings()
-    healthy_account = sa.and_(SocialAccount.status == "connected", SocialAccount.healthy.is_(True))
-    claimed: list[str] = []
     reclaimed: list[str] = []
     with get_database().transaction() as session:
-        unhealthy = sa.select(SocialAccount.id).where(sa.not_(healthy_account))
-        held = session.execute(
-            sa.update(ScheduledPost)
-            .where(
-                ScheduledPost.status == "ready",
-                ScheduledPost.origin == "api",
-                ScheduledPost.scheduled_at <= now,
-                ScheduledPost.hold_reason.is_(None),
-                ScheduledPost.social_account_id.in_(unhealthy),
-            )
-            .values(hold_reason="account_unhealthy", updated_at=now)
-        ).rowcount  # type: ignore[attr-defined]
-        due = session.execute(
-            sa.select(ScheduledPost.id, ScheduledPost.claim_count)
-            .join(SocialAccount, SocialAccount.id == ScheduledPost.social_account_id)
-            .join(Project, Project.id == ScheduledPost.project_id)
-            .where(
-                ScheduledPost.status == "ready",
-                ScheduledPost.origin == "api",
-                ScheduledPost.scheduled_at <= now,
-                sa.or_(ScheduledPost.retry_at.is_(None), ScheduledPost.retry_at <= now),
-                healthy_account,
-                Project.status == "active",
-            )
-            .order_by(ScheduledPost.scheduled_at, ScheduledPost.id)
-            .limit(limit)
-        ).all()
+        claimed, held = claim_ready(session, now, ScheduledPost.origin == "api", limit=limit)
         stuck = session.execute(
             sa.select(ScheduledPost.id, ScheduledPost.claim_count)
             .where(
@@ -905,40 +966,10 @@ def dispatch_due(now: datetime | None = None, *, limit: int = DISPATCH_BATCH) ->
             .order_by(ScheduledPost.id)
             .limit(limit)
         ).all()
-        for rows, status, into in ((due, "ready", claimed), (stuck, "posting", reclaimed)):
-            for post_id, seen in rows:
-                claim = seen + 1
-                wf = workflow_id(post_id, claim)
-                won = session.execute(
-                    sa.update(ScheduledPost)
-                    .where(
-                        ScheduledPost.id == post_id,
-                        ScheduledPost.status == status,
-                        ScheduledPost.claim_count == seen,
-                    )
-                    .values(
-                        status="posting",
-                        claimed_by=wf,
-                        claimed_at=now,
-                        claim_count=claim,
-                        retry_at=None,
-                        hold_reason=None,
-                        updated_at=now,
-                    )
-                ).rowcount  # type: ignore[attr-defined]
-                if won:
-                    runtime.enqueue(
-                        session,
-                        settings,
-                        PUBLISH_WORKFLOW,
-                        PublishInput(post_id),
-                        workflow_id=wf,
-                        queue=PUBLISH_QUEUE,
-                    )
-                    into.append(post_id)
+        _claim_and_enqueue(session, [(r[0], r[1]) for r in stuck], "posting", now, reclaimed)
     if claimed or reclaimed:
         log.info("dispatched %d due posts, re-claimed %d", len(claimed), len(reclaimed))
-    return DispatchReport(claimed, reclaimed, int(held or 0))
+    return DispatchReport(claimed, reclaimed, held)
 
 
 # ---- cancellation and holds (called by other domains) ----
