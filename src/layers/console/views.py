@@ -175,7 +175,8 @@ def runs_tab(
     items: list[RunOut] = [runs.to_out(r) for r in rows]
     run_id = selected or (items[0].id if items else None)
     panel = run_panel(session, principal, run_id) if run_id else None
-    return {"runs": items, "selected": run_id, "panel": panel}
+    live = any(r.status not in TERMINAL_RUN for r in items)
+    return {"runs": items, "selected": run_id, "panel": panel, "runs_live": live}
 
 
 def run_panel(session: Session, principal: Principal, run_id: str) -> dict[str, Any]:
@@ -226,7 +227,7 @@ def calendar(
     start: str | None,
     view: str,
 ) -> dict[str, Any]:
-    """The week (or day) of `start` in the project's timezone, with its scheduled posts."""
+    """Seven days (or one) from `start` in the project's timezone, with their scheduled posts."""
     row = projects.get(session, principal, project_id)
     zone = ZoneInfo(row.timezone)
     today = clock.now().astimezone(zone).date()
@@ -234,10 +235,9 @@ def calendar(
         anchor = date.fromisoformat(start) if start else today
     except ValueError:
         anchor = today
-    if view == "day":
-        first, count, step = anchor, 1, timedelta(days=1)
-    else:
-        first, count, step = anchor - timedelta(days=anchor.weekday()), 7, timedelta(days=7)
+    # A rolling week from the anchor (today by default): what is coming up, not what was.
+    count = 1 if view == "day" else 7
+    first, step = anchor, timedelta(days=count)
     since = datetime.combine(first, time.min, zone).astimezone(UTC)
     until = datetime.combine(first + timedelta(days=count), time.min, zone).astimezone(UTC)
     rows, _ = scheduling.page(
