@@ -21,7 +21,16 @@ import pytest
 import sqlalchemy as sa
 
 from layers.kit import db as kit_db
-from tests.support import ACME, REPO, ServerProcess, free_port, layers_command, start_server
+from tests.support import (
+    ACME,
+    REPO,
+    ServerProcess,
+    free_port,
+    layers_command,
+    ready_influencer,
+    start_server,
+    wait_for,
+)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TEMPLATE = os.environ.get("LAYERS_CONSOLE_FLOW_TEMPLATE", "social-distribution")
@@ -33,8 +42,10 @@ DOCS_SHOTS = {
     "layer-commands-run-dialog",
     "layer-runs-completed",
     "layer-runs-retry",
+    "layer-runs-live",
     "layer-schedule",
     "layer-config",
+    "content",
     "settings-reconnect",
 }
 
@@ -100,9 +111,11 @@ def _mark_unhealthy(database_url: str, account_id: str) -> None:
 
 
 def _wait_run(page: Any, status: str, timeout: float = 30_000) -> None:
+    """The selected run reaches `status`, and the run list has caught up with it."""
     page.wait_for_function(
         "s => { const el = document.querySelector('#run-status');"
-        " return el && el.dataset.status === s; }",
+        " const row = document.querySelector('#runlist tr.selected .pill');"
+        " return el && el.dataset.status === s && row && row.textContent.trim() === s; }",
         arg=status,
         timeout=timeout,
     )
@@ -139,6 +152,15 @@ def test_console_flow(server: ServerProcess, artifacts: Path, isolated_database_
         page.click("text=Acme Coffee >> nth=0")
         expect(page.get_by_role("heading", name="Brief")).to_be_visible()
         shot("project-overview")
+
+        # Content to show: a slideshow renders in the background while the flow goes on.
+        influencer = ready_influencer(api, project_id, {})
+        generated = api.post(
+            f"/v1/projects/{project_id}/content/slideshow-builder",
+            json={"hook": "Your coffee\\nnever runs out", "influencerId": influencer},
+        )
+        assert generated.status_code == 202, generated.text
+        container_id = generated.json()["containerId"]
 
         # Connect a sandbox account from Settings (the consent page, then back to the console).
         page.click("nav.subnav >> text=Settings")
@@ -212,18 +234,50 @@ def test_console_flow(server: ServerProcess, artifacts: Path, isolated_database_
         assert retried["items"][0]["retryOf"] == retried["items"][1]["id"]
         assert retried["items"][1]["id"] in failed_id
 
-        # The Schedule tab: the slots refresh-schedule planned.
+        # The Schedule tab: the slots refresh-schedule planned, one holding the slideshow.
+        wait_for(
+            lambda: api.get(f"/v1/content/{container_id}").json()["status"] == "completed",
+            timeout=90,
+        )
+        attached = api.post(
+            f"/api/project-layers/{layer_id}/execute",
+            json={"commandId": "attach-to-schedule", "parameters": {"containerId": container_id}},
+        )
+        assert attached.status_code == 202, attached.text
+        run_url = f"/v1/runs/{attached.json()['runId']}"
+        wait_for(lambda: api.get(run_url).json()["status"] == "completed")
         page.click("nav.tabs >> text=Schedule")
         slots = page.locator("#calendar details.chip")
         if TEMPLATE == "social-distribution":
             expect(slots.first).to_be_visible()
             expect(page.locator("#calendar").get_by_text("empty slot").first).to_be_visible()
+            ready = page.locator("#calendar details.chip.ready")
+            expect(ready).to_have_count(1)
+            expect(ready).to_contain_text("never runs out")
+            ready.locator("summary").click()
+            expect(ready.locator("button:has-text('Reschedule')")).to_be_visible()
         shot("layer-schedule")
 
         # Config tab (form, JSON, history).
         page.click("nav.tabs >> text=Config")
         expect(page.get_by_role("heading", name="History")).to_be_visible()
         shot("layer-config")
+
+        # A long run, live: the heartbeat of its running activity and its log as it grows.
+        pipeline = api.post(
+            f"/v1/projects/{project_id}/layers", json={"templateId": "test-pipeline"}
+        )
+        assert pipeline.status_code == 201, pipeline.text
+        page.goto(f"{server.base_url}/console/layers/{pipeline.json()['id']}?tab=commands")
+        page.click("#cmd-crunch >> button:has-text('Run')")
+        page.fill("#run-crunch input[name='param.items']", "80")
+        page.fill("#run-crunch input[name='param.delay']", "0.15")
+        page.locator("#run-crunch >> button:has-text('Run now')").click()
+        expect(page.locator("#run-status .heartbeat").first).to_contain_text("♥")
+        expect(page.locator("#log-lines .logline").nth(2)).to_contain_text("crunched item")
+        shot("layer-runs-live")
+        page.click("#run-status >> button:has-text('Cancel')")
+        _wait_run(page, "canceled")
 
         # An unhealthy account: Reconnect starts the same consent flow and heals it.
         _mark_unhealthy(isolated_database_url, account_id)
@@ -242,6 +296,7 @@ def test_console_flow(server: ServerProcess, artifacts: Path, isolated_database_
 
         # Content library and the project schedule.
         page.click("nav.subnav >> text=Content")
+        expect(page.locator(".library .tile img").first).to_be_visible()
         shot("content")
         page.click("nav.subnav >> text=Schedule")
         shot("project-schedule")

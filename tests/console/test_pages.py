@@ -169,3 +169,34 @@ def test_a_key_without_the_scope_is_refused_like_the_api(
     )
     assert api.status_code == 403
     assert web.get(f"/console/projects/{project_id}/settings").status_code == 403
+
+
+def test_a_running_activity_shows_its_heartbeat_and_the_panel_keeps_polling(
+    client: TestClient, app: Any, tenant: Tenant
+) -> None:
+    from tests.support import wait_for
+
+    headers = tenant.headers(test=True)
+    layer = install(client, headers, new_project(client, headers))
+    run = execute(client, headers, layer["id"], "crunch", {"items": 40, "delay": 0.05})
+    web = browser(app)
+    csrf = sign_in(web, tenant.test)
+    url = f"/console/runs/{run['runId']}/panel"
+
+    def beating() -> str | None:
+        text: str = web.get(url).text
+        return text if "♥" in text else None
+
+    live = wait_for(beating, timeout=20)
+    assert 'hx-trigger="every 1s"' in live and "test.crunch" in live and "Cancel" in live
+    logs = web.get(f"/console/runs/{run['runId']}/logs?after=0").text
+    assert "crunched item 0" in logs and 'hx-trigger="every 1s"' in logs
+    follow(web, post(web, f"/console/runs/{run['runId']}/cancel", csrf))
+    done = wait_run_terminal(client, headers, run["runId"])
+    assert done["status"] == "canceled"
+    final = web.get(url)
+    assert "hx-trigger" not in final.text and final.headers["HX-Trigger"] == "run-finished"
+
+
+def wait_run_terminal(client: TestClient, headers: dict[str, str], run_id: str) -> Any:
+    return wait_for_run(client, headers, run_id)

@@ -653,7 +653,10 @@ def run_panel(run_id: str, ctx: Ctx = Console) -> HTMLResponse:
     admit(ctx.principal, "GET /v1/runs/{run_id}")
     with unit(write=False) as db:
         panel = views.run_panel(db, ctx.principal, run_id)
-    return partial(ctx, "_run_status.html", panel=panel)
+    response = partial(ctx, "_run_status.html", panel=panel)
+    if not panel["live"]:
+        response.headers["HX-Trigger"] = "run-finished"  # the run list refreshes once more
+    return response
 
 
 @router.get("/console/runs/{run_id}/logs")

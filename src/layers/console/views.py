@@ -22,6 +22,7 @@ from layers.engine.project_layers.schemas import LayerOut
 from layers.engine.runs import service as runs
 from layers.engine.runs.schemas import RunDetail, RunOut
 from layers.kit import clock
+from layers.kit.errors import LayersError
 from layers.models.content import ContentContainer
 from layers.orgs.service import Principal
 from layers.projects import service as projects
@@ -258,6 +259,14 @@ def calendar(
         (scheduling.to_out(p, platforms.get(p.social_account_id)) for p in rows),
         key=lambda p: p.scheduled_for,
     )
+    contents: dict[str, Any] = {}
+    for container_id in {p.container_id for p in outs if p.container_id}:
+        try:
+            contents[container_id] = content.to_out(
+                session, content.get(session, principal, container_id)
+            )
+        except LayersError:
+            continue
     days = []
     for offset in range(count):
         day = first + timedelta(days=offset)
@@ -276,6 +285,7 @@ def calendar(
         "today": today.isoformat(),
         "counts": counts,
         "total": len(outs),
+        "contents": contents,
     }
 
 
@@ -304,7 +314,7 @@ def _job_of(session: Session, principal: Principal, container: ContentContainer)
         job = jobs.get(
             session, org_id=principal.org_id, livemode=principal.livemode, job_id=container.job_id
         )
-    except Exception:
+    except LayersError:
         return None
     return jobs.to_out(job)
 

@@ -77,8 +77,8 @@ def test_temperature_from_the_latest_health_snapshot(client: TestClient, tenant:
     project_id = project(client, tenant)
     account_id = account(project_id)
     with get_database().transaction() as session:
-        from layers.social import health
         from layers.models.social import SocialAccount
+        from layers.social import health
 
         found = session.get(SocialAccount, account_id)
         assert found is not None
