@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from layers.kit import idempotency, metrics
 from layers.kit.context import request_id_var
-from layers.kit.db import get_database
+from layers.kit.db import Database, get_database
 from layers.kit.errors import LayersError, Validation
 from layers.kit.ids import new_id
 
@@ -245,12 +247,45 @@ class LayersRoute(APIRoute):
 
 _STORED_HEADERS = ("content-type", "location", "etag")
 
+# SQLite has one writer at a time. Without a gate, a burst of concurrent write requests each
+# checks out a pooled connection and then waits for the write lock while holding it, until the
+# pool (and SQLite's busy timeout) runs out and requests fail with "database is locked" or a
+# pool timeout. Admitting only a few write units at a time makes the others queue here, on the
+# event loop, holding nothing. PostgreSQL has no such gate.
+SQLITE_WRITE_UNITS = 4
+_write_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _write_gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _write_gates.get(loop)
+    if gate is None:
+        gate = _write_gates[loop] = asyncio.Semaphore(SQLITE_WRITE_UNITS)
+    return gate
+
 
 @asynccontextmanager
 async def unit_of_work(request: Request, *, org_id: str, livemode: bool) -> AsyncIterator[Session]:
     """The request's transaction, with the Idempotency-Key protocol around it."""
     db = get_database()
     write = request.method in WRITE_METHODS
+    if write and db.dialect == "sqlite":
+        async with (
+            _write_gate(),
+            _unit(request, db, write, org_id=org_id, livemode=livemode) as session,
+        ):
+            yield session
+        return
+    async with _unit(request, db, write, org_id=org_id, livemode=livemode) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _unit(
+    request: Request, db: Database, write: bool, *, org_id: str, livemode: bool
+) -> AsyncIterator[Session]:
     claim_id: int | None = None
     key = request.headers.get("idempotency-key")
     if key is not None and request.method in IDEMPOTENT_METHODS:

@@ -626,10 +626,10 @@ def _overdue(layer_id: str, now: datetime) -> sa.ColumnElement[bool]:
 
 
 def has_overdue(session: Session, layer: ProjectLayer, now: datetime) -> bool:
-    return (
-        session.scalar(sa.select(ScheduledPost.id).where(_overdue(layer.id, now)).limit(1))
-        is not None
-    )
+    """recover-overdue's probe: a post missed its window and an empty slot can take it."""
+    return session.scalar(
+        sa.select(ScheduledPost.id).where(_overdue(layer.id, now)).limit(1)
+    ) is not None and _has_empty_slot(session, layer.id, now)
 
 
 def recover(layer_id: str, *, limit: int = 500) -> dict[str, Any]:

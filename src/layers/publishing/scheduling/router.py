@@ -11,6 +11,7 @@ from layers.kit.http import LayersRoute
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.publishing.scheduling import service
 from layers.publishing.scheduling.schemas import (
+    InternalStatus,
     PostStatus,
     RescheduleBody,
     ScheduleBody,
@@ -78,18 +79,28 @@ def list_scheduled_posts(
     session: DbSession,
     status: Annotated[list[PostStatus] | None, Query()] = None,
     social_account_id: Annotated[str | None, Query(alias="socialAccountId", max_length=64)] = None,
+    layer_id: Annotated[str | None, Query(alias="layerId", max_length=64)] = None,
+    internal_status: Annotated[
+        list[InternalStatus] | None,
+        Query(alias="internalStatus", description="The internal status (repeatable)."),
+    ] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     cursor: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ScheduledPostList:
-    """Newest `scheduledFor` first; `since`/`until` bound it (inclusive)."""
+    """Newest `scheduledFor` first; `since`/`until` bound it (inclusive). `layerId` keeps a
+    distribution layer's slots; `internalStatus` filters on the internal statuses (`pending`,
+    `pending_assets`, `ready`, `posting`, `posted`, `draft`, `failed`, `pending_manual`,
+    `canceled`)."""
     rows, next_cursor = service.page(
         session,
         principal,
         project_id,
         statuses=[s.value for s in status or []],
         social_account_id=social_account_id,
+        layer_id=layer_id,
+        internal_statuses=[s.value for s in internal_status or []],
         since=since,
         until=until,
         cursor=cursor,

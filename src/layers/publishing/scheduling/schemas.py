@@ -77,6 +77,20 @@ class PostStatus(StrEnum):
     canceled = "canceled"
 
 
+class InternalStatus(StrEnum):
+    """A scheduled post's internal status (`scheduled_posts.status`)."""
+
+    pending = "pending"
+    pending_assets = "pending_assets"
+    ready = "ready"
+    posting = "posting"
+    posted = "posted"
+    draft = "draft"
+    failed = "failed"
+    pending_manual = "pending_manual"
+    canceled = "canceled"
+
+
 class ScheduledPostOut(ApiModel):
     id: str
     project_id: str

@@ -348,6 +348,8 @@ def page(
     statuses: list[str],
     social_account_id: str | None,
     since: datetime | None,
+    layer_id: str | None = None,
+    internal_statuses: list[str] | None = None,
     until: datetime | None,
     cursor: str | None,
     limit: int,
@@ -360,6 +362,10 @@ def page(
         stmt = stmt.where(ScheduledPost.status.in_(internal))
     if social_account_id:
         stmt = stmt.where(ScheduledPost.social_account_id == social_account_id)
+    if layer_id:
+        stmt = stmt.where(ScheduledPost.layer_id == layer_id)
+    if internal_statuses:
+        stmt = stmt.where(ScheduledPost.status.in_(internal_statuses))
     if since is not None:
         stmt = stmt.where(ScheduledPost.scheduled_at >= _aware(since))
     if until is not None:

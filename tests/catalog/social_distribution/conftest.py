@@ -1,0 +1,1 @@
+from tests.social.conftest import contents, quick_protocol  # noqa: F401
