@@ -131,6 +131,16 @@ def test_console_flow(server: ServerProcess, artifacts: Path, isolated_database_
     project = api.post("/v1/projects", json=ACME)
     assert project.status_code == 201, project.text
     project_id = project.json()["id"]
+    for kind, name in (
+        ("logo", "logo.png"),
+        ("screenshot", "home.png"),
+        ("screenshot", "plan.png"),
+    ):
+        media = api.post(
+            f"/v1/projects/{project_id}/app-media",
+            json={"kind": kind, "url": f"https://cdn.acme.example/{name}"},
+        )
+        assert media.status_code == 201, media.text
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

@@ -159,6 +159,8 @@ def test_a_key_without_the_scope_is_refused_like_the_api(
     web = browser(app)
     csrf = sign_in(web, reader)
     assert web.get(f"/console/layers/{layer['id']}?tab=commands").status_code == 200
+    assert web.get(f"/console/layers/{layer['id']}?tab=config").status_code == 200
+    assert "Install…" not in web.get("/console/catalog").text
     refused = post(web, f"/console/layers/{layer['id']}/execute", csrf, commandId="refresh")
     page = follow(web, refused)
     assert "lacks the &#39;layers:execute&#39; scope" in page.text

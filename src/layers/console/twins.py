@@ -64,6 +64,7 @@ READ_TWINS: dict[str, tuple[str, ...]] = {
     "GET /console/catalog": ("GET /v1/layer-templates",),
     "GET /console/layers/{layer_id}": (
         "GET /v1/layers/{layer_id}",
+        "GET /v1/projects/{project_id}",
         "GET /v1/layers/{layer_id}/config-history",
         "GET /v1/layers/{layer_id}/runs",
     ),
@@ -105,6 +106,12 @@ def admit(principal: Principal, operation: str) -> None:
     scope = api_scope(operation)
     if scope and not principal.allows(scope):
         raise ForbiddenScope(f"This API key lacks the '{scope}' scope.", requiredScope=scope)
+
+
+def allows(principal: Principal, operation: str) -> bool:
+    """Whether the key may make this API read (for optional parts of a page)."""
+    scope = api_scope(operation)
+    return not scope or principal.allows(scope)
 
 
 def admit_console(principal: Principal, console_route: str) -> None:

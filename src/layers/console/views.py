@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from layers.catalog import registry
 from layers.catalog import service as catalog
 from layers.catalog.schemas import TemplateOut
-from layers.console import forms
+from layers.console import forms, twins
 from layers.content import service as content
 from layers.content.jobs import service as jobs
 from layers.engine.project_layers import service as layers
@@ -81,7 +81,10 @@ def project_layers(session: Session, principal: Principal, project_id: str) -> l
 
 def account_options(
     session: Session, principal: Principal, project_id: str
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str]] | None:
+    """The project's connected accounts for a select, or None when the key may not list them."""
+    if not twins.allows(principal, "GET /v1/projects/{project_id}/social-accounts"):
+        return None
     row = projects.get(session, principal, project_id)
     rows, _ = social.page(
         session, row, platform=None, status="connected", leased=None, cursor=None, limit=200
@@ -91,7 +94,11 @@ def account_options(
 
 def catalog_view(session: Session, principal: Principal, project_id: str | None) -> dict[str, Any]:
     templates: list[TemplateOut] = [catalog.to_out(t) for t in registry.latest()]
-    all_projects = project_list(session, principal, None)
+    all_projects = (
+        project_list(session, principal, None)
+        if twins.allows(principal, "GET /v1/projects")
+        else []
+    )
     selected = next((p for p in all_projects if p.id == project_id), None)
     accounts = account_options(session, principal, selected.id) if selected else None
     installs = []
@@ -260,7 +267,8 @@ def calendar(
         key=lambda p: p.scheduled_for,
     )
     contents: dict[str, Any] = {}
-    for container_id in {p.container_id for p in outs if p.container_id}:
+    shown = twins.allows(principal, "GET /v1/content/{container_id}")
+    for container_id in {p.container_id for p in outs if p.container_id and shown}:
         try:
             contents[container_id] = content.to_out(
                 session, content.get(session, principal, container_id)
@@ -308,7 +316,7 @@ def content_library(session: Session, principal: Principal, project_id: str) -> 
 
 
 def _job_of(session: Session, principal: Principal, container: ContentContainer) -> Any:
-    if not container.job_id:
+    if not container.job_id or not twins.allows(principal, "GET /v1/jobs/{job_id}"):
         return None
     try:
         job = jobs.get(
