@@ -275,3 +275,52 @@ def test_schedule_actions_are_the_scheduled_post_services(
     client.delete(f"/v1/scheduled-posts/{post_id}", headers=headers)
     week = web.get(f"{tab}&start=2031-03-04&view=day").text
     assert post_id in week and "canceled" in week
+
+
+def test_a_console_connect_comes_back_to_the_console_but_the_api_check_is_unchanged(
+    client: TestClient, app: Any, tenant: Tenant
+) -> None:
+    headers = tenant.headers(test=True)
+    project_id = la_project(client, tenant)
+    console_url = f"http://testserver/console/projects/{project_id}/settings"
+    api = client.post(
+        f"/v1/projects/{project_id}/social/oauth-url",
+        json={"platform": "tiktok", "returnUrl": console_url},
+        headers=headers,
+    )
+    assert api.status_code == 422, api.text
+    assert api.json()["error"]["code"] in ("VALIDATION", "RETURN_URL_NOT_ALLOWED")
+    web = browser(app)
+    csrf = sign_in(web, tenant.test)
+    started = post(web, f"/console/projects/{project_id}/social/connect", csrf, platform="tiktok")
+    assert started.status_code == 303
+    authorize = started.headers["location"]
+    assert authorize.startswith("http://testserver/sandbox/oauth/tiktok/authorize?")
+    state = authorize.split("state=")[1].split("&")[0]
+    status = client.get(
+        f"/v1/projects/{project_id}/social/oauth-status?state={state}", headers=headers
+    )
+    assert status.json()["status"] == "pending"
+    foreign = post(
+        web,
+        f"/console/projects/{project_id}/social/connect",
+        csrf,
+        platform="myspace",
+        back="/console/projects",
+    )
+    assert 'class="flash error"' in follow(web, foreign).text
+
+
+def test_only_this_servers_console_counts_as_the_console(settings: Any) -> None:
+    from layers.social.oauth import is_console_url
+
+    assert is_console_url("http://testserver/console/projects/prj_1/settings")
+    for url in (
+        "https://testserver/console/x",
+        "http://testserver.evil.example/console/x",
+        "http://testserver:8080/console/x",
+        "http://user@testserver/console/x",
+        "http://testserver/v1/projects",
+        "http://testserver/consolex",
+    ):
+        assert not is_console_url(url), url
