@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from layers import __version__
 from layers.catalog.router import router as catalog_router
+from layers.console.router import mount as mount_console
 from layers.content.jobs.router import router as jobs_router
 from layers.content.router import router as content_router
 from layers.engine import runtime
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     app.state.api_routers = API_ROUTERS
     app.include_router(media_router)
     app.include_router(social_public_router)
+    mount_console(app)  # the web console: HTML under /console, not in the OpenAPI document
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> JSONResponse:

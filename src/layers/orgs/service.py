@@ -114,6 +114,20 @@ def authenticate(session: Session, authorization: str | None, acting_org: str | 
     key, org = row
     if key.livemode != (env == "live"):
         raise Unauthenticated("Invalid API key.")
+    return _admit(session, key, org, acting_org)
+
+
+def principal_for_key(session: Session, key_id: str) -> Principal:
+    """The principal of a key already proven (the console's signed session names its key id):
+    the same checks as `authenticate`, so a revoked or killed key ends its sessions too."""
+    key = session.get(ApiKey, key_id) if has_prefix(key_id, "key") else None
+    org = session.get(Organization, key.org_id) if key is not None else None
+    if key is None or org is None:
+        raise Unauthenticated("Invalid API key.")
+    return _admit(session, key, org, None)
+
+
+def _admit(session: Session, key: ApiKey, org: Organization, acting_org: str | None) -> Principal:
     if key.kill_switch:
         raise KillSwitch("This API key was killed.", scope="key")
     if key.status != "active":

@@ -49,7 +49,23 @@ def callback_url(platform: str) -> str:
     return f"{get_settings().public_base_url.rstrip('/')}/v1/social/oauth/callback/{platform}"
 
 
-def check_return_url(principal: Principal, return_url: str) -> str:
+def is_console_url(return_url: str) -> bool:
+    """A URL of this server's own web console (same scheme, host and port as the public base
+    URL, under ``/console/``)."""
+    parts, base = urlsplit(return_url), urlsplit(get_settings().public_base_url)
+    return (
+        not parts.username
+        and not parts.password
+        and (parts.scheme, parts.netloc.lower()) == (base.scheme, base.netloc.lower())
+        and parts.path.startswith("/console/")
+    )
+
+
+def check_return_url(principal: Principal, return_url: str, *, console: bool = False) -> str:
+    """The key's allowlist decides; a connect the console itself starts may also come back to
+    the console (`console=True` is passed by the console only, never by the Partner API)."""
+    if console and is_console_url(return_url):
+        return return_url
     parts = urlsplit(return_url)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
@@ -85,10 +101,11 @@ def start(
     scopes: list[str] | None,
     usage_note: str | None = None,
     account_id: str | None = None,
+    console: bool = False,
 ) -> tuple[OAuthState, str]:
     """A new state and the URL where the person consents."""
     project = _active_project(session, principal, project_id)
-    check_return_url(principal, return_url)
+    check_return_url(principal, return_url, console=console)
     provider = registry.oauth_provider(platform, principal.livemode)
     now = clock.now()
     redirect_uri = callback_url(platform)
@@ -121,6 +138,7 @@ def start_reauth(
     account_id: str,
     return_url: str,
     scopes: list[str] | None,
+    console: bool = False,
 ) -> tuple[OAuthState, str]:
     """Like `start`, but the tokens must bind back to `account_id`."""
     project = _active_project(session, principal, project_id)
@@ -135,6 +153,7 @@ def start_reauth(
         return_url=return_url,
         scopes=scopes,
         account_id=account.id,
+        console=console,
     )
 
 

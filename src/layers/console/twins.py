@@ -1,0 +1,118 @@
+"""No back door: every console route names the Partner API operation it mirrors.
+
+The console calls the same service functions as its API twin and admits the key with the
+twin's own scope (read off the API route's ``requires(scope)`` dependency), so nothing a key
+can do in the console is out of reach of, or beyond, what the API lets it do.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from fastapi.routing import APIRoute
+
+from layers.kit.errors import ForbiddenScope
+from layers.orgs.service import Principal
+
+API_TWINS: dict[str, str] = {
+    "POST /console/projects/{project_id}/layers": "POST /v1/projects/{project_id}/layers",
+    "POST /console/layers/{layer_id}/config": "PATCH /v1/layers/{layer_id}",
+    "POST /console/layers/{layer_id}/config-json": "PATCH /v1/layers/{layer_id}",
+    "POST /console/layers/{layer_id}/rollback": "POST /v1/layers/{layer_id}/rollback",
+    "POST /console/layers/{layer_id}/pause": "POST /v1/layers/{layer_id}/pause",
+    "POST /console/layers/{layer_id}/resume": "POST /v1/layers/{layer_id}/resume",
+    "POST /console/layers/{layer_id}/execute": (
+        "POST /api/project-layers/{project_layer_id}/execute"
+    ),
+    "POST /console/runs/{run_id}/retry": "POST /v1/runs/{run_id}/retry",
+    "POST /console/runs/{run_id}/cancel": "POST /v1/runs/{run_id}/cancel",
+    "POST /console/scheduled-posts/{post_id}/reschedule": (
+        "POST /v1/scheduled-posts/{scheduled_post_id}/reschedule"
+    ),
+    "POST /console/scheduled-posts/{post_id}/cancel": (
+        "DELETE /v1/scheduled-posts/{scheduled_post_id}"
+    ),
+    "POST /console/scheduled-posts/{post_id}/retry": (
+        "POST /v1/scheduled-posts/{scheduled_post_id}/retry"
+    ),
+    "POST /console/projects/{project_id}/social/connect": (
+        "POST /v1/projects/{project_id}/social/oauth-url"
+    ),
+    "POST /console/projects/{project_id}/social/{account_id}/reconnect": (
+        "POST /v1/projects/{project_id}/social/reauth-url"
+    ),
+}
+"""Mutating console routes → their Partner API twin."""
+
+READ_TWINS: dict[str, tuple[str, ...]] = {
+    "GET /console/projects": ("GET /v1/projects",),
+    "GET /console/projects/{project_id}": (
+        "GET /v1/projects/{project_id}",
+        "GET /v1/projects/{project_id}/keywords",
+        "GET /v1/projects/{project_id}/influencers",
+        "GET /v1/projects/{project_id}/app-media",
+    ),
+    "GET /console/projects/{project_id}/layers": ("GET /v1/projects/{project_id}/layers",),
+    "GET /console/projects/{project_id}/content": ("GET /v1/projects/{project_id}/content",),
+    "GET /console/projects/{project_id}/schedule": (
+        "GET /v1/projects/{project_id}/scheduled-posts",
+    ),
+    "GET /console/projects/{project_id}/settings": (
+        "GET /v1/projects/{project_id}/social-accounts",
+        "GET /v1/social-accounts/{social_account_id}/health",
+    ),
+    "GET /console/catalog": ("GET /v1/layer-templates",),
+    "GET /console/layers/{layer_id}": (
+        "GET /v1/layers/{layer_id}",
+        "GET /v1/projects/{project_id}",
+        "GET /v1/layers/{layer_id}/config-history",
+        "GET /v1/layers/{layer_id}/runs",
+    ),
+    "GET /console/runs/{run_id}/panel": ("GET /v1/runs/{run_id}",),
+    "GET /console/runs/{run_id}/logs": ("GET /v1/runs/{run_id}/logs",),
+}
+"""Console pages → the API reads that show the same data."""
+
+
+@cache
+def _api_scopes() -> dict[str, str]:
+    from layers.app import API_ROUTERS
+
+    scopes: dict[str, str] = {}
+    for router in API_ROUTERS:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            scope = next(
+                (
+                    getattr(dep.dependency, "__layers_scope__", None)
+                    for dep in route.dependencies
+                    if hasattr(dep.dependency, "__layers_scope__")
+                ),
+                None,
+            )
+            for method in route.methods or ():
+                scopes[f"{method} {route.path}"] = scope or ""
+    return scopes
+
+
+def api_scope(operation: str) -> str:
+    """The scope the API operation ``"METHOD /path"`` requires ('' = any valid key)."""
+    return _api_scopes()[operation]
+
+
+def admit(principal: Principal, operation: str) -> None:
+    """Refuse exactly as the API would: the twin's scope, checked the same way."""
+    scope = api_scope(operation)
+    if scope and not principal.allows(scope):
+        raise ForbiddenScope(f"This API key lacks the '{scope}' scope.", requiredScope=scope)
+
+
+def allows(principal: Principal, operation: str) -> bool:
+    """Whether the key may make this API read (for optional parts of a page)."""
+    scope = api_scope(operation)
+    return not scope or principal.allows(scope)
+
+
+def admit_console(principal: Principal, console_route: str) -> None:
+    admit(principal, API_TWINS[console_route])
