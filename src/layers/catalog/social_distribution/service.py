@@ -44,6 +44,7 @@ from layers.models.projects import Influencer, Project
 from layers.models.publishing import ScheduledPost
 from layers.models.social import SocialAccount
 from layers.publishing import service as publishing
+from layers.publishing.scheduling import service as scheduling
 from layers.social import health
 
 log = logging.getLogger("layers.distribution")
@@ -175,6 +176,23 @@ def _empty_slot() -> sa.ColumnElement[bool]:
     return sa.and_(ScheduledPost.status == "pending", ScheduledPost.container_id.is_(None))
 
 
+def _earliest_empty_slot(
+    layer_id: str, after: datetime, until: datetime | None = None
+) -> sa.Select[ScheduledPost]:
+    """The layer's earliest empty slot after `after` (and up to `until`), row-locked and
+    skipped by concurrent lockers on PostgreSQL (SQLite has one writer anyway)."""
+    window = [ScheduledPost.scheduled_at > after]
+    if until is not None:
+        window.append(ScheduledPost.scheduled_at <= until)
+    return (
+        sa.select(ScheduledPost)
+        .where(ScheduledPost.layer_id == layer_id, _empty_slot(), *window)
+        .order_by(ScheduledPost.scheduled_at, ScheduledPost.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
 def _eligible_containers(
     session: Session, project_id: str, account_id: str, limit: int
 ) -> list[ContentContainer]:
@@ -212,30 +230,13 @@ def _eligible_containers(
 # ---- attaching ----
 
 
-def _content_status(container: ContentContainer) -> str:
-    if container.generation >= 1:
-        return "ready"
-    if container.status in content.GENERATING:
-        return "pending_assets"
-    raise Conflict(
-        f"Content {container.id} is {container.status} and has no media to publish.",
-        containerId=container.id,
-        status=container.status,
-    )
-
-
 def _claim_earliest(
     session: Session, layer_id: str, container_id: str, status: str, now: datetime
 ) -> str | None:
     """ONE conditional UPDATE: the earliest empty future slot of the layer gets the content.
     Returns the slot's id, or None when this statement lost every candidate."""
     target = (
-        sa.select(ScheduledPost.id)
-        .where(ScheduledPost.layer_id == layer_id, _empty_slot(), ScheduledPost.scheduled_at > now)
-        .order_by(ScheduledPost.scheduled_at, ScheduledPost.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        _earliest_empty_slot(layer_id, now).with_only_columns(ScheduledPost.id).scalar_subquery()
     )
     row = session.execute(
         sa.update(ScheduledPost)
@@ -273,7 +274,7 @@ def attach_container(
     )
     if existing is not None:
         return existing, False
-    status = _content_status(container)
+    status = scheduling.initial_post_status(container)
     for _ in range(200):
         slot_id = _claim_earliest(session, layer.id, container.id, status, now)
         if slot_id is not None:
@@ -526,17 +527,7 @@ def generate_for_empty_slots(layer_id: str, until: datetime, limit: int) -> dict
         now = clock.now()
         try:
             with get_database().transaction() as session:
-                slot = session.scalar(
-                    sa.select(ScheduledPost)
-                    .where(
-                        ScheduledPost.layer_id == layer_id,
-                        _empty_slot(),
-                        ScheduledPost.scheduled_at > now,
-                        ScheduledPost.scheduled_at <= until,
-                    )
-                    .order_by(ScheduledPost.scheduled_at, ScheduledPost.id)
-                    .limit(1)
-                )
+                slot = session.scalar(_earliest_empty_slot(layer_id, now, until))
                 if slot is None:
                     break
                 content_format, influencer_id = _generation_choice(session, slot.project_id)
@@ -652,23 +643,13 @@ def recover(layer_id: str, *, limit: int = 500) -> dict[str, Any]:
             post = session.get(ScheduledPost, post_id)
             if post is None or post.status not in ("ready", "failed"):
                 continue
-            slot = session.scalar(
-                sa.select(ScheduledPost)
-                .where(
-                    ScheduledPost.layer_id == layer_id,
-                    _empty_slot(),
-                    ScheduledPost.scheduled_at > now,
-                )
-                .order_by(ScheduledPost.scheduled_at, ScheduledPost.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
+            slot = session.scalar(_earliest_empty_slot(layer_id, now))
             if slot is None:
                 break
             container = session.get(ContentContainer, post.container_id or "")
             if container is None:
                 continue
-            new_status = _content_status(container)
+            new_status = scheduling.initial_post_status(container)
             at, local = slot.scheduled_at, slot.local_time
             gone = session.execute(
                 sa.delete(ScheduledPost).where(ScheduledPost.id == slot.id, _empty_slot())

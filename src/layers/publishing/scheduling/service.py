@@ -81,8 +81,9 @@ def parse_scheduled_for(value: str, timezone: str, *, field: str = "scheduledFor
     return instant
 
 
-def _content_status(container: ContentContainer) -> str:
-    """What a new post of `container` starts as: ready when it has media."""
+def initial_post_status(container: ContentContainer) -> str:
+    """What a post of `container` starts as (scheduled, attached to a slot, or moved into one):
+    ready when it has media, pending_assets while it is generating; a Conflict otherwise."""
     if container.generation >= 1:
         return "ready"
     if container.status in content.GENERATING:
@@ -164,7 +165,7 @@ def schedule(
     project = projects.get(session, tenant, container.project_id)
     if project.status != "active":
         raise Conflict(f"Project {project.id} is archived.", projectId=project.id)
-    status = _content_status(container)
+    status = initial_post_status(container)
     scheduled_at = parse_scheduled_for(body.scheduled_for, project.timezone)
     seen: dict[str, int] = {}
     accounts: list[SocialAccount] = []
@@ -227,7 +228,7 @@ def reschedule(
         container = session.get(ContentContainer, post.container_id or "")
         if container is None:
             raise Conflict(f"Scheduled post {post.id} has no content.", status=post.status)
-        status = _content_status(container)
+        status = initial_post_status(container)
     if post.layer_id is not None:
         taken = session.scalar(
             sa.select(ScheduledPost.id).where(
@@ -286,7 +287,7 @@ def retry(session: Session, tenant: TenantScope, post_id: str) -> ScheduledPost:
         sa.update(ScheduledPost)
         .where(ScheduledPost.id == post.id, ScheduledPost.status == post.status)
         .values(
-            status=_content_status(container),
+            status=initial_post_status(container),
             scheduled_at=scheduled_at,
             local_time=local_isoformat(scheduled_at, project.timezone),
             last_error=None,
