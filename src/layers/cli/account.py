@@ -9,7 +9,7 @@ import typer
 
 from layers.cli import config
 from layers.cli.client import Client, UsageError
-from layers.cli.output import JsonOption, err, out, print_json
+from layers.cli.output import JsonOption, err, out, print_object
 from layers.cli.output import client as make_client
 
 
@@ -63,14 +63,15 @@ def whoami(json_output: JsonOption = False) -> None:
     """The organization, mode and scopes of the current key."""
     with make_client() as api:
         me = api.get("/v1/whoami")
-        if json_output:
-            print_json(me)
-            return
-        out.print(f"organization  {me.get('organizationName')} ({me.get('organizationId')})")
-        if me.get("parentOrganizationId"):
-            out.print(f"parent        {me['parentOrganizationId']}")
-        out.print(f"key           {me.get('apiKeyId')}")
-        out.print(f"mode          {'live' if me.get('livemode') else 'test'}")
-        out.print(f"scopes        {', '.join(me.get('scopes', []))}", markup=False)
-        out.print(f"credits       {me.get('creditBalance')}")
-        out.print(f"server        {api.base_url}")
+        print_object(me, json_output, lambda doc: _show_me(doc, api.base_url))
+
+
+def _show_me(me: dict[str, Any], server: str) -> None:
+    out.print(f"organization  {me.get('organizationName')} ({me.get('organizationId')})")
+    if me.get("parentOrganizationId"):
+        out.print(f"parent        {me['parentOrganizationId']}")
+    out.print(f"key           {me.get('apiKeyId')}")
+    out.print(f"mode          {'live' if me.get('livemode') else 'test'}")
+    out.print(f"scopes        {', '.join(me.get('scopes', []))}", markup=False)
+    out.print(f"credits       {me.get('creditBalance')}")
+    out.print(f"server        {server}")

@@ -17,12 +17,14 @@ from layers.cli.output import (
     LimitOption,
     client,
     err,
-    more_hint,
+    fetch,
+    fetch_page,
     out,
     print_json,
+    print_object,
+    print_page,
     short_time,
     status,
-    table,
 )
 
 content_app = typer.Typer(help="Generated content: generate, list, show.", no_args_is_help=True)
@@ -161,10 +163,7 @@ def generate(
             err.print(f"\nStopped waiting; job {job['jobId']} goes on.", markup=False)
             raise typer.Exit(130) from None
         container = api.get(f"/v1/content/{q(container_id)}")
-    if json_output:
-        print_json(container)
-    else:
-        show_container(container)
+    print_object(container, json_output, show_container)
     state = job.get("status", "")
     if state == "failed":
         error = job.get("error") or {}
@@ -178,12 +177,7 @@ def generate(
 @content_app.command("show")
 def show(container_id: str, json_output: JsonOption = False) -> None:
     """A content container: status, text, preview URLs."""
-    with client() as api:
-        container = api.get(f"/v1/content/{q(container_id)}")
-    if json_output:
-        print_json(container)
-        return
-    show_container(container)
+    print_object(fetch(f"/v1/content/{q(container_id)}"), json_output, show_container)
 
 
 @content_app.command("list")
@@ -200,32 +194,26 @@ def list_content(
     json_output: JsonOption = False,
 ) -> None:
     """A project's content, newest first."""
-    with client() as api:
-        page = api.page(
-            f"/v1/projects/{q(project)}/content",
-            limit=limit,
-            follow=all_pages,
-            cursor=cursor,
-            status=state or None,
-            format=[f.value for f in fmt] if fmt else None,
-        )
-    if json_output:
-        print_json(page)
-        return
-    table(
-        ["id", "format", "status", "hook", "created"],
-        [
-            (
-                c["id"],
-                c.get("format"),
-                status(c.get("status")),
-                (c.get("hook") or "").replace("\\n", " / ")[:40],
-                short_time(c.get("createdAt")),
-            )
-            for c in page["items"]
-        ],
+    page = fetch_page(
+        f"/v1/projects/{q(project)}/content",
+        limit=limit,
+        all_pages=all_pages,
+        cursor=cursor,
+        status=state or None,
+        format=[f.value for f in fmt] if fmt else None,
     )
-    more_hint(page)
+    print_page(
+        page,
+        json_output,
+        ["id", "format", "status", "hook", "created"],
+        lambda c: (
+            c["id"],
+            c.get("format"),
+            status(c.get("status")),
+            (c.get("hook") or "").replace("\\n", " / ")[:40],
+            short_time(c.get("createdAt")),
+        ),
+    )
 
 
 @jobs_app.command("show")

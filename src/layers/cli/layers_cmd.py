@@ -16,12 +16,13 @@ from layers.cli.output import (
     LimitOption,
     client,
     err,
-    merge,
-    more_hint,
+    fetch,
+    fetch_page,
+    object_from_options,
     out,
-    parse_assignments,
-    parse_json_object,
     print_json,
+    print_object,
+    print_page,
     short_time,
     status,
     table,
@@ -71,26 +72,21 @@ def show_layer(layer: dict[str, Any]) -> None:
 @layers_app.command("templates")
 def templates(json_output: JsonOption = False) -> None:
     """The catalog: templates a project can install."""
-    with client() as api:
-        page = api.get("/v1/layer-templates")
-    if json_output:
-        print_json(page)
-        return
-    table(
+    print_page(
+        fetch("/v1/layer-templates"),
+        json_output,
         ["id", "name", "version", "executable commands"],
-        [
-            (
-                t["id"],
-                t["name"],
-                t["version"],
-                ", ".join(
-                    name
-                    for name, c in (t.get("commands") or {}).items()
-                    if c.get("trigger") == "executable"
-                ),
-            )
-            for t in page["items"]
-        ],
+        lambda t: (
+            t["id"],
+            t["name"],
+            t["version"],
+            ", ".join(
+                name
+                for name, c in (t.get("commands") or {}).items()
+                if c.get("trigger") == "executable"
+            ),
+        ),
+        more=False,
     )
 
 
@@ -108,46 +104,35 @@ def list_layers(
     json_output: JsonOption = False,
 ) -> None:
     """Layers of the organization (or of one project), newest first."""
-    with client() as api:
-        page = api.page(
-            "/v1/layers",
-            limit=limit,
-            follow=all_pages,
-            cursor=cursor,
-            projectId=project,
-            status=state,
-            templateId=template,
-        )
-    if json_output:
-        print_json(page)
-        return
-    table(
-        ["id", "name", "template", "status", "project", "config v", "updated"],
-        [
-            (
-                layer["id"],
-                layer.get("name"),
-                layer.get("templateId"),
-                status(layer.get("status")),
-                layer.get("projectId"),
-                layer.get("configVersion"),
-                short_time(layer.get("updatedAt")),
-            )
-            for layer in page["items"]
-        ],
+    page = fetch_page(
+        "/v1/layers",
+        limit=limit,
+        all_pages=all_pages,
+        cursor=cursor,
+        projectId=project,
+        status=state,
+        templateId=template,
     )
-    more_hint(page)
+    print_page(
+        page,
+        json_output,
+        ["id", "name", "template", "status", "project", "config v", "updated"],
+        lambda layer: (
+            layer["id"],
+            layer.get("name"),
+            layer.get("templateId"),
+            status(layer.get("status")),
+            layer.get("projectId"),
+            layer.get("configVersion"),
+            short_time(layer.get("updatedAt")),
+        ),
+    )
 
 
 @layers_app.command("show")
 def show(layer_id: str, json_output: JsonOption = False) -> None:
     """A layer: status, commands (with schedules) and config."""
-    with client() as api:
-        layer = api.get(f"/v1/layers/{q(layer_id)}")
-    if json_output:
-        print_json(layer)
-        return
-    show_layer(layer)
+    print_object(fetch(f"/v1/layers/{q(layer_id)}"), json_output, show_layer)
 
 
 def _wait_installed(api: Client, layer: dict[str, Any]) -> dict[str, Any]:
@@ -183,8 +168,7 @@ def install(
     json_output: JsonOption = False,
 ) -> None:
     """Install a template on a project (its config merged over the template's defaults)."""
-    config = parse_json_object(config_json, "--config-json") if config_json else {}
-    config = merge(config, parse_assignments(config_pairs or [], "--config"))
+    config = object_from_options(config_json, "--config-json", config_pairs, "--config")
     with client() as api:
         layer = api.post(
             f"/v1/projects/{q(project_id)}/layers", {"templateId": template_id, "config": config}
@@ -222,27 +206,22 @@ def configure(
     json_output: JsonOption = False,
 ) -> None:
     """Show a layer's config, change it (a new version), or list its versions."""
-    changes = parse_json_object(patch, "--patch") if patch else {}
-    changes = merge(changes, parse_assignments(set_pairs or [], "--set"))
+    changes = object_from_options(patch, "--patch", set_pairs, "--set")
     with client() as api:
         if history:
             page = api.page(f"/v1/layers/{q(layer_id)}/config-history", limit=200, follow=True)
-            if json_output:
-                print_json(page)
-                return
-            table(
+            print_page(
+                page,
+                json_output,
                 ["version", "source", "changed", "at", "key"],
-                [
-                    (
-                        v["version"],
-                        v["source"]
-                        + (f" to v{v['rolledBackTo']}" if v.get("rolledBackTo") else ""),
-                        ", ".join(v.get("changedKeys") or []),
-                        short_time(v.get("createdAt")),
-                        v.get("actorKeyId"),
-                    )
-                    for v in page["items"]
-                ],
+                lambda v: (
+                    v["version"],
+                    v["source"] + (f" to v{v['rolledBackTo']}" if v.get("rolledBackTo") else ""),
+                    ", ".join(v.get("changedKeys") or []),
+                    short_time(v.get("createdAt")),
+                    v.get("actorKeyId"),
+                ),
+                more=False,
             )
             return
         if not changes:

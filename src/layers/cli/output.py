@@ -1,12 +1,13 @@
 """What the remote commands share: the client from the global options, the `--json`
-contract, tables, and parsing ``key=value`` arguments."""
+contract (a page or an object, as JSON or for people), tables, and parsing ``key=value``
+arguments."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -62,6 +63,50 @@ def print_json(data: Any) -> None:
     """The API's JSON document, alone on stdout."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def fetch(path: str) -> Any:
+    """``GET path`` with the client of this invocation."""
+    with client() as api:
+        return api.get(path)
+
+
+def fetch_page(
+    path: str, *, limit: int, all_pages: bool, cursor: str | None, **filters: Any
+) -> dict[str, Any]:
+    """A list endpoint's page for the ``--limit`` / ``--all`` / ``--cursor`` options (filters
+    that are ``None`` are left out)."""
+    with client() as api:
+        page: dict[str, Any] = api.page(
+            path, limit=limit, follow=all_pages, cursor=cursor, **filters
+        )
+    return page
+
+
+def print_object(data: Any, json_output: bool, render: Callable[[Any], None]) -> None:
+    """With ``--json`` the API's document alone, else ``render(data)``."""
+    if json_output:
+        print_json(data)
+    else:
+        render(data)
+
+
+def print_page(
+    page: dict[str, Any],
+    json_output: bool,
+    columns: Sequence[str],
+    row: Callable[[dict[str, Any]], Sequence[Any]],
+    *,
+    more: bool = True,
+) -> None:
+    """With ``--json`` the page document alone, else a table of its items (``row`` gives an
+    item's cells) and, when ``more``, the hint for the next page."""
+    if json_output:
+        print_json(page)
+        return
+    table(columns, [row(item) for item in page["items"]])
+    if more:
+        more_hint(page)
 
 
 def status(value: str | None) -> str:
@@ -148,6 +193,15 @@ def parse_json_object(text: str, option: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise UsageError(f"{option} must be a JSON object")
     return value
+
+
+def object_from_options(
+    text: str | None, text_option: str, pairs: Sequence[str] | None, pairs_option: str
+) -> dict[str, Any]:
+    """An object given as JSON (``--x-json '{…}'`` or ``@file.json``) with ``key=value`` pairs
+    merged over it (``--x key=value``, repeatable)."""
+    base = parse_json_object(text, text_option) if text else {}
+    return merge(base, parse_assignments(pairs or [], pairs_option))
 
 
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

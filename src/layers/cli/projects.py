@@ -14,13 +14,15 @@ from layers.cli.output import (
     LimitOption,
     client,
     err,
-    more_hint,
+    fetch,
+    fetch_page,
     out,
     parse_json_object,
     print_json,
+    print_object,
+    print_page,
     short_time,
     status,
-    table,
 )
 
 projects_app = typer.Typer(help="Projects (brands).", no_args_is_help=True)
@@ -63,34 +65,28 @@ def list_projects(
     json_output: JsonOption = False,
 ) -> None:
     """The organization's projects, newest first."""
-    with client() as api:
-        page = api.page(
-            "/v1/projects",
-            limit=limit,
-            follow=all_pages,
-            cursor=cursor,
-            search=search,
-            status=state,
-            customerExternalId=external_id,
-        )
-    if json_output:
-        print_json(page)
-        return
-    table(
-        ["id", "name", "status", "timezone", "app", "created"],
-        [
-            (
-                p["id"],
-                p["name"],
-                status(p["status"]),
-                p["timezone"],
-                p.get("appName"),
-                short_time(p.get("createdAt")),
-            )
-            for p in page["items"]
-        ],
+    page = fetch_page(
+        "/v1/projects",
+        limit=limit,
+        all_pages=all_pages,
+        cursor=cursor,
+        search=search,
+        status=state,
+        customerExternalId=external_id,
     )
-    more_hint(page)
+    print_page(
+        page,
+        json_output,
+        ["id", "name", "status", "timezone", "app", "created"],
+        lambda p: (
+            p["id"],
+            p["name"],
+            status(p["status"]),
+            p["timezone"],
+            p.get("appName"),
+            short_time(p.get("createdAt")),
+        ),
+    )
 
 
 @projects_app.command("create")
@@ -148,9 +144,4 @@ def create_project(
 @projects_app.command("show")
 def show(project_id: str, json_output: JsonOption = False) -> None:
     """One project."""
-    with client() as api:
-        project = api.get(f"/v1/projects/{q(project_id)}")
-    if json_output:
-        print_json(project)
-        return
-    show_project(project)
+    print_object(fetch(f"/v1/projects/{q(project_id)}"), json_output, show_project)

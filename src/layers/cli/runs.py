@@ -31,11 +31,14 @@ from layers.cli.output import (
     client,
     duration,
     err,
-    more_hint,
+    fetch,
+    fetch_page,
     out,
     parse_assignments,
     parse_json_object,
     print_json,
+    print_object,
+    print_page,
     short_time,
     status,
     table,
@@ -225,6 +228,29 @@ def watch(api: Client, run_id: str, json_output: bool) -> None:
     raise typer.Exit(code)
 
 
+def started(
+    api: Client,
+    accepted: dict[str, Any],
+    why: str,
+    watch_run: bool,
+    json_output: bool,
+    *,
+    follow_hint: bool = False,
+) -> None:
+    """A run was accepted: follow it with ``--watch`` (exiting with its status), else print
+    its id (or, with ``--json``, the accepted document)."""
+    run_id = accepted["runId"]
+    if watch_run:
+        err.print(f"Started {run_id} ({why}).", markup=False)
+        watch(api, run_id, json_output)
+    if json_output:
+        print_json(accepted)
+        return
+    out.print(run_id)
+    if follow_hint:
+        err.print(f"Follow it with: layers runs logs {run_id} --follow", markup=False)
+
+
 # ---- commands ----
 
 
@@ -258,14 +284,7 @@ def run_command(
             f"/api/project-layers/{q(layer_id)}/execute",
             {"commandId": command_id, "parameters": parameters, "trigger": "cli"},
         )
-        if watch_run:
-            err.print(f"Started {accepted['runId']} ({command_id}).", markup=False)
-            watch(api, accepted["runId"], json_output)
-    if json_output:
-        print_json(accepted)
-    else:
-        out.print(accepted["runId"])
-        err.print(f"Follow it with: layers runs logs {accepted['runId']} --follow", markup=False)
+        started(api, accepted, command_id, watch_run, json_output, follow_hint=True)
 
 
 @runs_app.command("list")
@@ -289,48 +308,35 @@ def list_runs(
     json_output: JsonOption = False,
 ) -> None:
     """Runs, newest first."""
-    with client() as api:
-        page = api.page(
-            "/v1/runs",
-            limit=limit,
-            follow=all_pages,
-            cursor=cursor,
-            layerId=layer,
-            projectId=project,
-            commandId=command,
-            status=state,
-            trigger=trigger,
-            parentRunId=parent,
-        )
-    if json_output:
-        print_json(page)
-        return
-    table(
-        ["id", "command", "status", "trigger", "layer", "created", "took"],
-        [
-            (
-                r["id"],
-                r["commandId"],
-                status(r["status"]),
-                r["trigger"],
-                r.get("layerId"),
-                short_time(r.get("createdAt")),
-                duration(r.get("durationMs")),
-            )
-            for r in page["items"]
-        ],
+    page = fetch_page(
+        "/v1/runs",
+        limit=limit,
+        all_pages=all_pages,
+        cursor=cursor,
+        layerId=layer,
+        projectId=project,
+        commandId=command,
+        status=state,
+        trigger=trigger,
+        parentRunId=parent,
     )
-    more_hint(page)
+    print_page(
+        page,
+        json_output,
+        ["id", "command", "status", "trigger", "layer", "created", "took"],
+        lambda r: (
+            r["id"],
+            r["commandId"],
+            status(r["status"]),
+            r["trigger"],
+            r.get("layerId"),
+            short_time(r.get("createdAt")),
+            duration(r.get("durationMs")),
+        ),
+    )
 
 
-@runs_app.command("show")
-def show(run_id: str, json_output: JsonOption = False) -> None:
-    """A run with its activities in order, and its error and stack trace if it failed."""
-    with client() as api:
-        run = api.get(f"/v1/runs/{q(run_id)}")
-    if json_output:
-        print_json(run)
-        return
+def show_run(run: dict[str, Any]) -> None:
     out.print(f"{run['id']}  {run['commandId']}  {status(run['status'])}")
     facts = [
         ("layer", run.get("layerId")),
@@ -370,6 +376,12 @@ def show(run_id: str, json_output: JsonOption = False) -> None:
         out.print(str(error.get("message")), markup=False)
         if error.get("stackTrace"):
             out.print(str(error["stackTrace"]).rstrip(), markup=False)
+
+
+@runs_app.command("show")
+def show(run_id: str, json_output: JsonOption = False) -> None:
+    """A run with its activities in order, and its error and stack trace if it failed."""
+    print_object(fetch(f"/v1/runs/{q(run_id)}"), json_output, show_run)
 
 
 @runs_app.command("logs")
@@ -412,13 +424,7 @@ def retry(run_id: str, watch_run: WatchOption = False, json_output: JsonOption =
     """Retry a failed or canceled run from its failed activity (the completed ones are kept)."""
     with client() as api:
         accepted = api.post(f"/v1/runs/{q(run_id)}/retry", {}, trigger="cli")
-        if watch_run:
-            err.print(f"Started {accepted['runId']} (retry of {run_id}).", markup=False)
-            watch(api, accepted["runId"], json_output)
-    if json_output:
-        print_json(accepted)
-    else:
-        out.print(accepted["runId"])
+        started(api, accepted, f"retry of {run_id}", watch_run, json_output)
 
 
 @runs_app.command("cancel")
