@@ -50,6 +50,9 @@ class ScheduledPost(Tenant, Timestamps, Base):
         sa.Index("ix_scheduled_posts_account", "social_account_id", "scheduled_at"),
         sa.Index("ix_scheduled_posts_container", "container_id"),
         sa.Index("ix_scheduled_posts_retry", "status", "retry_at"),
+        # A distribution layer's probes and planner (its due, overdue and empty slots) stay
+        # index seeks however long the layer's posting history grows.
+        sa.Index("ix_scheduled_posts_layer_status", "layer_id", "status", "scheduled_at"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
