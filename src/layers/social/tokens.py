@@ -79,6 +79,7 @@ def flag_needs_reauth(session: Session, account: SocialAccount, code: str, messa
     from layers.social import health
 
     now = clock.now()
+    message = message.replace("\x00", "")  # the platform's text; PostgreSQL stores no NUL
     meta = dict(account.meta or {})
     meta["token_error"] = {"code": code, "message": message[:500], "at": clock.isoformat_z(now)}
     account.meta = meta
