@@ -55,7 +55,6 @@ from layers.kit.settings import get_settings
 from layers.models.projects import Project
 from layers.models.publishing import PublishAttempt, ScheduledPost
 from layers.models.social import SocialAccount
-from layers.projects import service as projects_service
 from layers.publishing import content as content_seam
 from layers.social import tokens
 from layers.social.platforms import registry
@@ -992,26 +991,6 @@ def cancel_account_posts(session: Session, account_id: str, *, reason: str) -> i
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def cancel_project_posts(session: Session, project: Project) -> int:
-    """The project archive hook: cancel the project's queued posts."""
-    now = clock.now()
-    result = session.execute(
-        sa.update(ScheduledPost)
-        .where(
-            ScheduledPost.project_id == project.id,
-            ScheduledPost.status.in_(QUEUED_STATUSES),
-        )
-        .values(
-            status="canceled",
-            canceled_at=now,
-            hold_reason="project_archived",
-            retry_at=None,
-            updated_at=now,
-        )
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
 def release_account_holds(session: Session, account_id: str) -> int:
     """After a reconnect: posts held for the account's token go again at the next dispatch."""
     now = clock.now()
@@ -1034,6 +1013,3 @@ def release_account_holds(session: Session, account_id: str) -> int:
         .values(retry_at=now, updated_at=now)
     )
     return int(released or 0)
-
-
-projects_service.archive_hooks.append(cancel_project_posts)
