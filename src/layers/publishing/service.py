@@ -263,11 +263,7 @@ class _Run:
             },
         )
 
-    def _attempt_done(
-        self, session: Session, attempt_id: str | None, status: str, **values: Any
-    ) -> None:
-        if attempt_id is None:
-            return
+    def _attempt_done(self, session: Session, attempt_id: str, status: str, **values: Any) -> None:
         session.execute(
             sa.update(PublishAttempt)
             .where(PublishAttempt.id == attempt_id)
@@ -692,20 +688,24 @@ class _Run:
         attempt.status = "unknown"
         return self._settle(attempt)
 
-    def _with_url(self, attempt: _AttemptView, outcome: Outcome) -> Outcome:
+    def _ask(self, attempt: _AttemptView, publish_id: str | None, post_id: str | None) -> Outcome:
+        """The platform's word on `attempt` (a lookup: never publishes)."""
         assert self.publisher is not None
         publisher = self.publisher
-        try:
-            found = self._call(
-                lambda token: publisher.lookup(
-                    token,
-                    self.account,
-                    attempt.ref,
-                    publish_id=outcome.publish_id,
-                    post_id=outcome.post_id,
-                    since=attempt.started_at,
-                )
+        return self._call(
+            lambda token: publisher.lookup(
+                token,
+                self.account,
+                attempt.ref,
+                publish_id=publish_id,
+                post_id=post_id,
+                since=attempt.started_at,
             )
+        )
+
+    def _with_url(self, attempt: _AttemptView, outcome: Outcome) -> Outcome:
+        try:
+            found = self._ask(attempt, outcome.publish_id, outcome.post_id)
         except (PlatformCallError, tokens.TokenUnavailable):
             return outcome  # the post is live either way; the URL is a nicety
         return Outcome(
@@ -727,21 +727,10 @@ class _Run:
 
     def _lookup(self, attempt: _AttemptView) -> Outcome | None:
         """One lookup, recorded as its own attempt row; None when the platform did not answer."""
-        assert self.publisher is not None
-        publisher = self.publisher
         ref = {"attemptId": attempt.id, "publishId": attempt.publish_id}
         row = self._record_attempt("lookup", "lookup", ref, draft=attempt.draft)
         try:
-            found = self._call(
-                lambda token: publisher.lookup(
-                    token,
-                    self.account,
-                    attempt.ref,
-                    publish_id=attempt.publish_id,
-                    post_id=attempt.post_id,
-                    since=attempt.started_at,
-                )
-            )
+            found = self._ask(attempt, attempt.publish_id, attempt.post_id)
         except PlatformCallError as exc:
             self._mark_attempt(row, "failed", error=_platform_error(exc))
             return None
