@@ -36,7 +36,7 @@ from layers.projects import service as projects
 from layers.social import service as accounts
 from layers.social.platforms import registry
 from layers.social.platforms.base import PlatformCallError
-from layers.social.platforms.sandbox.oauth import SandboxOAuth
+from layers.social.platforms.sandbox.oauth import SandboxOAuth, default_handle
 from layers.social.schemas import OAuthError, OAuthStatus, OAuthUrl
 
 log = logging.getLogger("layers.social.oauth")
@@ -394,7 +394,7 @@ def consent(
         scopes = list(state.scopes)
     provider = SandboxOAuth(platform, get_settings())
     chosen = (
-        handle or (bound.handle if bound and bound.handle else "") or f"sandbox_{platform}"
+        handle or (bound.handle if bound and bound.handle else "") or default_handle(platform)
     ).strip()
     if decision == "deny":
         query = urlencode(
