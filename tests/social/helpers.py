@@ -11,6 +11,7 @@ import httpx
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from layers.events import service as events
 from layers.kit import clock
 from layers.kit import db as kit_db
 from layers.kit.ids import new_id
@@ -181,10 +182,7 @@ def attempts_of(post_id: str, kind: str | None = "publish") -> list[PublishAttem
 
 def events_of(subject_id: str, type_: str | None = None) -> list[Event]:
     with kit_db.get_database().transaction(write=False) as session:
-        stmt = sa.select(Event).where(Event.subject_id == subject_id)
-        if type_ is not None:
-            stmt = stmt.where(Event.type == type_)
-        rows = list(session.scalars(stmt.order_by(Event.id)))
+        rows = events.for_subject(session, subject_id, type_)
         for row in rows:
             session.expunge(row)
         return rows

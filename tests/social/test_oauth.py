@@ -261,6 +261,23 @@ def test_a_refused_consent_and_a_bad_code_fail_the_state(
     assert error["code"] == "PLATFORM_ERROR" and "invalid_grant" in error["message"]
 
 
+def test_a_callback_error_with_nul_characters_fails_the_state_cleanly(
+    client: TestClient, tenant: Tenant
+) -> None:
+    # PostgreSQL stores no NUL character: the platform's text is stored without it.
+    project_id = new_project(client, tenant, test=True)
+    started = oauth_url(client, tenant, project_id, "tiktok", test=True)
+    back = client.get(
+        f"/v1/social/oauth/callback/tiktok?state={started['state']}"
+        "&error=server%00error&error_description=went%00wrong",
+        follow_redirects=False,
+    )
+    assert back.status_code == 302, back.text
+    assert query_of(back.headers["location"])["error"] == "OAUTH_ERROR"
+    failed = status_of(client, tenant, project_id, started["state"], test=True)
+    assert failed["status"] == "failed" and failed["error"]["message"] == "wentwrong"
+
+
 @pytest.mark.parametrize(
     "query", ["", "?state=nope", "?state=st_01J00000000000000000000000&code=x", "?code=x"]
 )

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from layers.kit import clock
 from layers.kit.ids import new_id
-from layers.kit.repository import TenantScope
 from layers.models.events import Event
 
 EVENT_TYPES = frozenset(
@@ -59,12 +58,3 @@ def for_subject(session: Session, subject_id: str, type_: str | None = None) -> 
     if type_ is not None:
         stmt = stmt.where(Event.type == type_)
     return list(session.scalars(stmt.order_by(Event.id)))
-
-
-def page(
-    session: Session, tenant: TenantScope, *, after: str | None = None, limit: int = 100
-) -> list[Event]:
-    stmt = sa.select(Event).where(Event.org_id == tenant.org_id, Event.livemode == tenant.livemode)
-    if after:
-        stmt = stmt.where(Event.id > after)
-    return list(session.scalars(stmt.order_by(Event.id).limit(limit)))

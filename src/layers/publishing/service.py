@@ -55,7 +55,6 @@ from layers.kit.settings import get_settings
 from layers.models.projects import Project
 from layers.models.publishing import PublishAttempt, ScheduledPost
 from layers.models.social import SocialAccount
-from layers.projects import service as projects_service
 from layers.publishing import content as content_seam
 from layers.social import tokens
 from layers.social.platforms import registry
@@ -158,6 +157,7 @@ class _AttemptView:
 
 
 def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    message = message.replace("\x00", "")  # the platform's text; PostgreSQL stores no NUL
     return {"code": code, "message": message[:1000], "at": clock.isoformat_z(clock.now()), **extra}
 
 
@@ -263,11 +263,7 @@ class _Run:
             },
         )
 
-    def _attempt_done(
-        self, session: Session, attempt_id: str | None, status: str, **values: Any
-    ) -> None:
-        if attempt_id is None:
-            return
+    def _attempt_done(self, session: Session, attempt_id: str, status: str, **values: Any) -> None:
         session.execute(
             sa.update(PublishAttempt)
             .where(PublishAttempt.id == attempt_id)
@@ -692,20 +688,24 @@ class _Run:
         attempt.status = "unknown"
         return self._settle(attempt)
 
-    def _with_url(self, attempt: _AttemptView, outcome: Outcome) -> Outcome:
+    def _ask(self, attempt: _AttemptView, publish_id: str | None, post_id: str | None) -> Outcome:
+        """The platform's word on `attempt` (a lookup: never publishes)."""
         assert self.publisher is not None
         publisher = self.publisher
-        try:
-            found = self._call(
-                lambda token: publisher.lookup(
-                    token,
-                    self.account,
-                    attempt.ref,
-                    publish_id=outcome.publish_id,
-                    post_id=outcome.post_id,
-                    since=attempt.started_at,
-                )
+        return self._call(
+            lambda token: publisher.lookup(
+                token,
+                self.account,
+                attempt.ref,
+                publish_id=publish_id,
+                post_id=post_id,
+                since=attempt.started_at,
             )
+        )
+
+    def _with_url(self, attempt: _AttemptView, outcome: Outcome) -> Outcome:
+        try:
+            found = self._ask(attempt, outcome.publish_id, outcome.post_id)
         except (PlatformCallError, tokens.TokenUnavailable):
             return outcome  # the post is live either way; the URL is a nicety
         return Outcome(
@@ -727,21 +727,10 @@ class _Run:
 
     def _lookup(self, attempt: _AttemptView) -> Outcome | None:
         """One lookup, recorded as its own attempt row; None when the platform did not answer."""
-        assert self.publisher is not None
-        publisher = self.publisher
         ref = {"attemptId": attempt.id, "publishId": attempt.publish_id}
         row = self._record_attempt("lookup", "lookup", ref, draft=attempt.draft)
         try:
-            found = self._call(
-                lambda token: publisher.lookup(
-                    token,
-                    self.account,
-                    attempt.ref,
-                    publish_id=attempt.publish_id,
-                    post_id=attempt.post_id,
-                    since=attempt.started_at,
-                )
-            )
+            found = self._ask(attempt, attempt.publish_id, attempt.post_id)
         except PlatformCallError as exc:
             self._mark_attempt(row, "failed", error=_platform_error(exc))
             return None
@@ -991,26 +980,6 @@ def cancel_account_posts(session: Session, account_id: str, *, reason: str) -> i
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def cancel_project_posts(session: Session, project: Project) -> int:
-    """The project archive hook: cancel the project's queued posts."""
-    now = clock.now()
-    result = session.execute(
-        sa.update(ScheduledPost)
-        .where(
-            ScheduledPost.project_id == project.id,
-            ScheduledPost.status.in_(QUEUED_STATUSES),
-        )
-        .values(
-            status="canceled",
-            canceled_at=now,
-            hold_reason="project_archived",
-            retry_at=None,
-            updated_at=now,
-        )
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
 def release_account_holds(session: Session, account_id: str) -> int:
     """After a reconnect: posts held for the account's token go again at the next dispatch."""
     now = clock.now()
@@ -1033,6 +1002,3 @@ def release_account_holds(session: Session, account_id: str) -> int:
         .values(retry_at=now, updated_at=now)
     )
     return int(released or 0)
-
-
-projects_service.archive_hooks.append(cancel_project_posts)

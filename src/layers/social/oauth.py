@@ -36,7 +36,7 @@ from layers.projects import service as projects
 from layers.social import service as accounts
 from layers.social.platforms import registry
 from layers.social.platforms.base import PlatformCallError
-from layers.social.platforms.sandbox.oauth import SandboxOAuth
+from layers.social.platforms.sandbox.oauth import SandboxOAuth, default_handle
 from layers.social.schemas import OAuthError, OAuthStatus, OAuthUrl
 
 log = logging.getLogger("layers.social.oauth")
@@ -242,6 +242,8 @@ class _StateView:
 
 
 def _fail(state_id: str, code: str, message: str) -> None:
+    # The message may carry the platform's text; PostgreSQL stores no NUL character.
+    message = message.replace("\x00", "")
     with get_database().transaction() as session:
         session.execute(
             sa.update(OAuthState)
@@ -392,7 +394,7 @@ def consent(
         scopes = list(state.scopes)
     provider = SandboxOAuth(platform, get_settings())
     chosen = (
-        handle or (bound.handle if bound and bound.handle else "") or f"sandbox_{platform}"
+        handle or (bound.handle if bound and bound.handle else "") or default_handle(platform)
     ).strip()
     if decision == "deny":
         query = urlencode(

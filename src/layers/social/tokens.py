@@ -32,6 +32,7 @@ from layers.kit.db import get_database
 from layers.kit.errors import LayersError
 from layers.kit.vault import Secret, VaultError, get_vault
 from layers.models.social import SocialAccount
+from layers.social import health
 from layers.social.platforms import registry
 from layers.social.platforms.base import AuthFailed, PlatformCallError, Rejected, TokenGrant
 
@@ -76,9 +77,8 @@ class AccessToken:
 
 def flag_needs_reauth(session: Session, account: SocialAccount, code: str, message: str) -> bool:
     """Mark `account` unhealthy in `session`; True when this is a new transition."""
-    from layers.social import health
-
     now = clock.now()
+    message = message.replace("\x00", "")  # the platform's text; PostgreSQL stores no NUL
     meta = dict(account.meta or {})
     meta["token_error"] = {"code": code, "message": message[:500], "at": clock.isoformat_z(now)}
     account.meta = meta

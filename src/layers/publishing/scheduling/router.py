@@ -39,7 +39,7 @@ def get_scheduled_post(
     scheduled_post_id: str, principal: CurrentPrincipal, session: DbSession
 ) -> ScheduledPostOut:
     post = service.get(session, principal, scheduled_post_id)
-    return service.to_out(post, service.platforms(session, [post]).get(post.social_account_id))
+    return service.one_out(session, post)
 
 
 @router.post(
@@ -50,7 +50,7 @@ def reschedule_post(
 ) -> ScheduledPostOut:
     """Move a post before it starts publishing (409 once it has)."""
     post = service.reschedule(session, principal, scheduled_post_id, body.scheduled_for)
-    return service.to_out(post, service.platforms(session, [post]).get(post.social_account_id))
+    return service.one_out(session, post)
 
 
 @router.post("/scheduled-posts/{scheduled_post_id}/retry", dependencies=[requires("publish:write")])
@@ -60,7 +60,7 @@ def retry_post(
     """Retry a post that failed or waits for a person: it publishes at its time, or at the
     next minute when that has passed (409 otherwise, and while its last outcome is unknown)."""
     post = service.retry(session, principal, scheduled_post_id)
-    return service.to_out(post, service.platforms(session, [post]).get(post.social_account_id))
+    return service.one_out(session, post)
 
 
 @router.delete("/scheduled-posts/{scheduled_post_id}", dependencies=[requires("publish:write")])
@@ -69,7 +69,7 @@ def cancel_post(
 ) -> ScheduledPostOut:
     """Cancel a post (kept with status `canceled`); 409 once it is publishing or published."""
     post = service.cancel(session, principal, scheduled_post_id)
-    return service.to_out(post, service.platforms(session, [post]).get(post.social_account_id))
+    return service.one_out(session, post)
 
 
 @router.get("/projects/{project_id}/scheduled-posts", dependencies=[requires("publish:read")])

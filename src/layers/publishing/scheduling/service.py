@@ -425,6 +425,12 @@ def to_out(post: ScheduledPost, platform: str | None) -> ScheduledPostOut:
     )
 
 
+def one_out(session: Session, post: ScheduledPost) -> ScheduledPostOut:
+    """`to_out` of one post, with its account's platform."""
+    account = session.get(SocialAccount, post.social_account_id)
+    return to_out(post, account.platform if account is not None else None)
+
+
 def cancel_for_archived_project(session: Session, project: Project) -> int:
     """Archiving a project cancels its posts that have not been handed to a platform."""
     now = clock.now()
