@@ -650,6 +650,7 @@ def recover(layer_id: str, *, limit: int = 500) -> dict[str, Any]:
             if container is None:
                 continue
             new_status = scheduling.initial_post_status(container)
+            previous = post.status  # the UPDATE below syncs `post`: keep what it was
             at, local = slot.scheduled_at, slot.local_time
             gone = session.execute(
                 sa.delete(ScheduledPost).where(ScheduledPost.id == slot.id, _empty_slot())
@@ -659,7 +660,7 @@ def recover(layer_id: str, *, limit: int = 500) -> dict[str, Any]:
             session.expunge(slot)
             updated = session.execute(
                 sa.update(ScheduledPost)
-                .where(ScheduledPost.id == post.id, ScheduledPost.status == post.status)
+                .where(ScheduledPost.id == post.id, ScheduledPost.status == previous)
                 .values(
                     scheduled_at=at,
                     local_time=local,
@@ -674,6 +675,6 @@ def recover(layer_id: str, *, limit: int = 500) -> dict[str, Any]:
                 session.rollback()
                 continue
             moved.append(
-                {"scheduledPostId": post.id, "from": post.status, "to": clock.isoformat_z(at)}
+                {"scheduledPostId": post.id, "from": previous, "to": clock.isoformat_z(at)}
             )
     return {"overdue": len(overdue), "moved": len(moved), "posts": moved[:50]}
