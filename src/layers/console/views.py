@@ -254,13 +254,12 @@ def calendar(
         row.id,
         statuses=[],
         social_account_id=None,
+        layer_id=layer_id,
         since=since,
         until=until - timedelta(microseconds=1),
         cursor=None,
         limit=2000,
     )
-    if layer_id is not None:
-        rows = [p for p in rows if p.layer_id == layer_id]
     platforms = scheduling.platforms(session, rows)
     outs = sorted(
         (scheduling.to_out(p, platforms.get(p.social_account_id)) for p in rows),
