@@ -36,6 +36,7 @@ from layers.social import service as social
 
 TERMINAL_RUN = frozenset({"completed", "failed", "canceled"})
 GENERATING = frozenset({"queued", "processing"})
+EARLIEST_DAY, LATEST_DAY = date(1000, 1, 1), date(9000, 12, 31)  # calendar anchors
 
 
 def project_list(session: Session, principal: Principal, search: str | None) -> list[ProjectOut]:
@@ -242,6 +243,8 @@ def calendar(
     try:
         anchor = date.fromisoformat(start) if start else today
     except ValueError:
+        anchor = today
+    if not EARLIEST_DAY <= anchor <= LATEST_DAY:  # the week around it must stay a real date
         anchor = today
     # A rolling week from the anchor (today by default): what is coming up, not what was.
     count = 1 if view == "day" else 7
