@@ -50,6 +50,8 @@ def test_json_objects_from_text_or_file(tmp_path: Path) -> None:
         parse_json_object("[1]", "--x")
     with pytest.raises(UsageError, match="not valid JSON"):
         parse_json_object("{", "--x")
+    with pytest.raises(UsageError, match="nested too deeply"):
+        parse_json_object("[" * 100_000, "--x")
     with pytest.raises(UsageError, match="cannot read"):
         parse_json_object(f"@{tmp_path / 'missing.json'}", "--x")
     assert merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}, "d": 4}) == {

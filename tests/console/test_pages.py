@@ -147,6 +147,9 @@ def test_every_screen_renders(client: TestClient, app: Any, tenant: Tenant) -> N
         assert page.status_code == 200, (url, page.text[:500])
         for needle in needles:
             assert needle in page.text, (url, needle)
+    for start in ("0001-01-01", "9999-12-31", "2026-99-99"):  # a week off the calendar: today's
+        page = web.get(f"/console/projects/{project_id}/schedule?start={start}")
+        assert page.status_code == 200 and "Week from" in page.text, (start, page.text[:500])
 
 
 def test_a_key_without_the_scope_is_refused_like_the_api(

@@ -165,6 +165,8 @@ def test_config_form_json_and_rollback_are_config_versions(
     page = follow(web, invalid).text
     assert 'class="flash error"' in page
     assert client.get(f"/v1/layers/{layer['id']}", headers=headers).json()["configVersion"] == 4
+    too_deep = post(web, f"{url}/config-json", csrf, configJson="[" * 100_000, back=url)
+    assert "nested too deeply" in follow(web, too_deep).text  # a 422 inline, not a 500
 
 
 def test_install_from_the_catalog_form(client: TestClient, app: Any, tenant: Tenant) -> None:

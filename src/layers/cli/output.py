@@ -190,6 +190,8 @@ def parse_json_object(text: str, option: str) -> dict[str, Any]:
         value = json.loads(text)
     except ValueError as exc:
         raise UsageError(f"{option} is not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise UsageError(f"{option} is nested too deeply") from None
     if not isinstance(value, dict):
         raise UsageError(f"{option} must be a JSON object")
     return value

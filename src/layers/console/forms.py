@@ -132,12 +132,7 @@ def _convert(item: Field, raw: str, schema: dict[str, Any]) -> Any:
             return [_convert(sub, p, {}) for p in parts]
         return parts
     if kind == "json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise Validation.field(
-                ".".join(item.path), f"is not valid JSON ({exc.msg})", "json"
-            ) from None
+        return _loads(text, ".".join(item.path))
     if kind == "select":
         enum = schema.get("enum")
         if enum:
@@ -225,11 +220,18 @@ def merge_patch_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, A
     return patch
 
 
-def parse_json_object(text: str, field_name: str) -> dict[str, Any]:
+def _loads(text: str, field_name: str) -> Any:
+    """JSON from a form field; a parse error (or nesting too deep to parse) is a 422."""
     try:
-        value = json.loads(text or "{}")
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise Validation.field(field_name, f"is not valid JSON ({exc.msg})", "json") from None
+    except RecursionError:
+        raise Validation.field(field_name, "is nested too deeply", "json") from None
+
+
+def parse_json_object(text: str, field_name: str) -> dict[str, Any]:
+    value = _loads(text or "{}", field_name)
     if not isinstance(value, dict):
         raise Validation.field(field_name, "must be a JSON object", "type")
     return value

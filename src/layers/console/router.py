@@ -170,11 +170,7 @@ async def console_post(request: Request) -> Ctx:
     form = await request.form()
     request.state.form = form
     submitted = form.get(session.CSRF_FIELD)
-    if not session.csrf_ok(
-        session.read(request) or session.ConsoleSession("", ""),
-        request,
-        submitted if isinstance(submitted, str) else None,
-    ):
+    if not session.csrf_ok(ctx.csrf, request, submitted if isinstance(submitted, str) else None):
         raise CsrfRefused
     return ctx
 

@@ -36,6 +36,7 @@ from layers.social import service as social
 
 TERMINAL_RUN = frozenset({"completed", "failed", "canceled"})
 GENERATING = frozenset({"queued", "processing"})
+EARLIEST_DAY, LATEST_DAY = date(1000, 1, 1), date(9000, 12, 31)  # calendar anchors
 
 
 def project_list(session: Session, principal: Principal, search: str | None) -> list[ProjectOut]:
@@ -243,6 +244,8 @@ def calendar(
         anchor = date.fromisoformat(start) if start else today
     except ValueError:
         anchor = today
+    if not EARLIEST_DAY <= anchor <= LATEST_DAY:  # the week around it must stay a real date
+        anchor = today
     # A rolling week from the anchor (today by default): what is coming up, not what was.
     count = 1 if view == "day" else 7
     first, step = anchor, timedelta(days=count)
@@ -254,13 +257,12 @@ def calendar(
         row.id,
         statuses=[],
         social_account_id=None,
+        layer_id=layer_id,
         since=since,
         until=until - timedelta(microseconds=1),
         cursor=None,
         limit=2000,
     )
-    if layer_id is not None:
-        rows = [p for p in rows if p.layer_id == layer_id]
     platforms = scheduling.platforms(session, rows)
     outs = sorted(
         (scheduling.to_out(p, platforms.get(p.social_account_id)) for p in rows),

@@ -214,6 +214,7 @@ def test_recover_overdue_moves_missed_posts_into_the_next_empty_slots(
         assert row is not None and service.has_overdue(session, row, clock.now())
     result = service.recover(layer["id"])
     assert result["moved"] == 2
+    assert [p["from"] for p in result["posts"]] == ["failed", "ready"]  # the status it had
     moved_failed, moved_missed = post_row(failed.id), post_row(missed.id)
     assert moved_failed.scheduled_at == empty[0].scheduled_at  # the earliest missed first
     assert moved_missed.scheduled_at == empty[1].scheduled_at

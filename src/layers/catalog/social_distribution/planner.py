@@ -46,10 +46,6 @@ class Slot:
     local_date: date
     local_time: str  # the configured HH:MM
 
-    @property
-    def local_label(self) -> str:
-        return f"{self.local_date.isoformat()}T{self.local_time}:00"
-
 
 def slot_times(config: Mapping[str, Any], temperature: str) -> list[str]:
     """The local HH:MM times a layer with `config` posts at each day (sorted)."""

@@ -193,9 +193,9 @@ def _earliest_empty_slot(
     )
 
 
-def _eligible_containers(
+def _eligible_container_ids(
     session: Session, project_id: str, account_id: str, limit: int
-) -> list[ContentContainer]:
+) -> list[str]:
     """Completed, approved (or ungated) content of the project, made for this account or for
     none, that no live post of the account holds yet: oldest first."""
     on_account = (
@@ -209,7 +209,7 @@ def _eligible_containers(
     )
     return list(
         session.scalars(
-            sa.select(ContentContainer)
+            sa.select(ContentContainer.id)
             .where(
                 ContentContainer.project_id == project_id,
                 ContentContainer.status == "completed",
@@ -420,7 +420,7 @@ def plan(
     times = planner.slot_times(config, temperature or "cold")
     per_day = len(times)
     # What content there is: unattached eligible containers, and content already in a slot.
-    unattached = _eligible_containers(
+    unattached = _eligible_container_ids(
         session, layer.project_id, account.id, planner.MAX_HORIZON_DAYS * 5
     )
     holding = int(
@@ -462,10 +462,8 @@ def plan(
         )
     created = _insert_slots(session, layer, account, planned, zone, now)
     attached = 0
-    for container in unattached:
-        if container.approval_status not in ELIGIBLE_APPROVAL:
-            continue
-        slot_id = _claim_earliest(session, layer.id, container.id, "ready", now)
+    for container_id in unattached:
+        slot_id = _claim_earliest(session, layer.id, container_id, "ready", now)
         if slot_id is None:
             break
         attached += 1
@@ -572,6 +570,18 @@ def dispatch(layer_id: str, *, limit: int = DISPATCH_BATCH) -> dict[str, Any]:
     return {"willPublish": True, "claimed": len(claimed), "held": held, "postIds": claimed[:50]}
 
 
+def _ready_to_go(now: datetime) -> sa.ColumnElement[bool]:
+    """A ``ready`` post whose retry time has come and that no reconnect is holding."""
+    return sa.and_(
+        ScheduledPost.status == "ready",
+        sa.or_(ScheduledPost.retry_at.is_(None), ScheduledPost.retry_at <= now),
+        sa.or_(
+            ScheduledPost.hold_reason.is_(None),
+            ScheduledPost.hold_reason != "account_unhealthy",
+        ),
+    )
+
+
 def has_due(session: Session, layer: ProjectLayer, now: datetime) -> bool:
     """process-due's probe: publishing is on and a slot is due (not waiting on a reconnect)."""
     if not (layer.config or {}).get("willPublish"):
@@ -581,13 +591,8 @@ def has_due(session: Session, layer: ProjectLayer, now: datetime) -> bool:
             sa.select(ScheduledPost.id)
             .where(
                 ScheduledPost.layer_id == layer.id,
-                ScheduledPost.status == "ready",
                 ScheduledPost.scheduled_at <= now,
-                sa.or_(ScheduledPost.retry_at.is_(None), ScheduledPost.retry_at <= now),
-                sa.or_(
-                    ScheduledPost.hold_reason.is_(None),
-                    ScheduledPost.hold_reason != "account_unhealthy",
-                ),
+                _ready_to_go(now),
             )
             .limit(1)
         )
@@ -599,15 +604,7 @@ def has_due(session: Session, layer: ProjectLayer, now: datetime) -> bool:
 
 
 def _overdue(layer_id: str, now: datetime) -> sa.ColumnElement[bool]:
-    missed_ready = sa.and_(
-        ScheduledPost.status == "ready",
-        ScheduledPost.scheduled_at < now - OVERDUE_GRACE,
-        sa.or_(ScheduledPost.retry_at.is_(None), ScheduledPost.retry_at <= now),
-        sa.or_(
-            ScheduledPost.hold_reason.is_(None),
-            ScheduledPost.hold_reason != "account_unhealthy",
-        ),
-    )
+    missed_ready = sa.and_(ScheduledPost.scheduled_at < now - OVERDUE_GRACE, _ready_to_go(now))
     failed = sa.and_(ScheduledPost.status == "failed", ScheduledPost.scheduled_at <= now)
     return sa.and_(
         ScheduledPost.layer_id == layer_id,
@@ -650,6 +647,7 @@ def recover(layer_id: str, *, limit: int = 500) -> dict[str, Any]:
             if container is None:
                 continue
             new_status = scheduling.initial_post_status(container)
+            previous = post.status  # the UPDATE below syncs `post`: keep what it was
             at, local = slot.scheduled_at, slot.local_time
             gone = session.execute(
                 sa.delete(ScheduledPost).where(ScheduledPost.id == slot.id, _empty_slot())
@@ -659,7 +657,7 @@ def recover(layer_id: str, *, limit: int = 500) -> dict[str, Any]:
             session.expunge(slot)
             updated = session.execute(
                 sa.update(ScheduledPost)
-                .where(ScheduledPost.id == post.id, ScheduledPost.status == post.status)
+                .where(ScheduledPost.id == post.id, ScheduledPost.status == previous)
                 .values(
                     scheduled_at=at,
                     local_time=local,
@@ -674,6 +672,6 @@ def recover(layer_id: str, *, limit: int = 500) -> dict[str, Any]:
                 session.rollback()
                 continue
             moved.append(
-                {"scheduledPostId": post.id, "from": post.status, "to": clock.isoformat_z(at)}
+                {"scheduledPostId": post.id, "from": previous, "to": clock.isoformat_z(at)}
             )
     return {"overdue": len(overdue), "moved": len(moved), "posts": moved[:50]}
