@@ -43,7 +43,7 @@ from layers.kit.settings import get_settings
 from layers.kit.storage import signed_url
 from layers.models.content import AppMedia, ContainerAsset, ContentContainer
 from layers.models.jobs import Job
-from layers.models.projects import Influencer, Project, ProjectHashtag
+from layers.models.projects import Influencer, Project
 from layers.models.publishing import ScheduledPost
 from layers.models.social import SocialAccount
 from layers.projects import service as projects
@@ -77,22 +77,13 @@ class GenerationRequest:
 
 
 def brief_for(session: Session, project: Project, persona: str | None = None) -> Brief:
-    phrases = list(
-        session.scalars(
-            sa.select(ProjectHashtag.phrase)
-            .where(ProjectHashtag.project_id == project.id)
-            .order_by(ProjectHashtag.score.desc(), ProjectHashtag.hashtag)
-            .limit(12)
-        )
-    )
-    unique = list(dict.fromkeys(phrases))
     return Brief(
         app_name=project.app_name,
         app_description=project.app_description,
         tagline=project.tagline,
         brand_voice=project.brand_voice or "authentic",
         language=project.primary_language or "en",
-        phrases=unique or sources.portfolio_keywords(session, project),
+        phrases=sources.bank_phrases(session, project.id, 12) or sources.brief_phrases(project),
         persona_name=persona,
     )
 
