@@ -57,7 +57,7 @@ MEDIA_KIND = {
     "ugc-remix": "video",
 }
 REMIX_SOURCE_KIND = {"slideshow-remix": "slideshow", "video-remix": "video"}
-# Statuses a container can be scheduled from, and what the scheduled post starts as.
+# A container in these statuses has a generation under way.
 GENERATING = frozenset({"queued", "processing"})
 
 containers = TenantRepository(ContentContainer, "cnt", "content")
@@ -185,17 +185,21 @@ def resolve_actor(
     if account is not None:
         return wired_influencer(session, project), account
     if required:
-        raise Validation(
-            "Give influencerId or socialAccountId: this format needs an actor.",
-            fields=[
-                {
-                    "field": "influencerId",
-                    "message": "influencerId or socialAccountId is required",
-                    "type": "missing",
-                },
-            ],
-        )
+        raise _no_actor()
     return None, None
+
+
+def _no_actor() -> Validation:
+    return Validation(
+        "Give influencerId or socialAccountId: this format needs an actor.",
+        fields=[
+            {
+                "field": "influencerId",
+                "message": "influencerId or socialAccountId is required",
+                "type": "missing",
+            },
+        ],
+    )
 
 
 def _demo_video(session: Session, project: Project, media_id: str | None) -> AppMedia:
@@ -226,15 +230,13 @@ def start(
 ) -> tuple[ContentContainer, Job]:
     """Validate, then create the container and its job and enqueue the workflow."""
     project = _read_project(tenant, project_id)
-    if request.format in REMIX_SOURCE_KIND and not (
-        request.influencer_id or request.social_account_id
-    ):
-        resolve_actor(session, project, None, None, required=True)
-    if request.format in REMIX_SOURCE_KIND:
+    source_kind = REMIX_SOURCE_KIND.get(request.format)
+    if source_kind:
+        # Refuse a remix without an actor before its source may go to the network.
+        if not (request.influencer_id or request.social_account_id):
+            raise _no_actor()
         assert request.tiktok_video_id is not None
-        sources.resolve(
-            project.livemode, request.tiktok_video_id, REMIX_SOURCE_KIND[request.format]
-        )
+        sources.resolve(project.livemode, request.tiktok_video_id, source_kind)
     project = projects.get(session, tenant, project_id)
     if project.status != "active":
         raise Conflict(f"Project {project.id} is archived.", projectId=project.id)
