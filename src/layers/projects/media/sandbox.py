@@ -116,8 +116,9 @@ def demo_video(url: str, label: str) -> bytes:
 
 
 def generate(kind: str, url: str, label: str) -> bytes:
-    if kind in ("logo", "end-card"):
-        return logo(url, label) if kind == "logo" else screenshot(url, label)
-    if kind == "screenshot":
-        return screenshot(url, label)
-    return demo_video(url, label)
+    """A file of `kind`; an end-card is drawn like a screenshot."""
+    if kind == "logo":
+        return logo(url, label)
+    if kind == "demo-video":
+        return demo_video(url, label)
+    return screenshot(url, label)
