@@ -430,18 +430,24 @@ def page(
 
 
 def current_assets(session: Session, container: ContentContainer) -> list[ContainerAsset]:
-    if container.generation < 1:
-        return []
-    return list(
-        session.scalars(
+    return assets_of(session, [container])[container.id]
+
+
+def assets_of(
+    session: Session, containers: list[ContentContainer]
+) -> dict[str, list[ContainerAsset]]:
+    """Each container's current-generation assets (by role, then position), in one query."""
+    found: dict[str, list[ContainerAsset]] = {c.id: [] for c in containers}
+    current = [(c.id, c.generation) for c in containers if c.generation >= 1]
+    if current:
+        rows = session.scalars(
             sa.select(ContainerAsset)
-            .where(
-                ContainerAsset.container_id == container.id,
-                ContainerAsset.generation == container.generation,
-            )
+            .where(sa.tuple_(ContainerAsset.container_id, ContainerAsset.generation).in_(current))
             .order_by(ContainerAsset.role, ContainerAsset.position)
         )
-    )
+        for asset in rows:
+            found[asset.container_id].append(asset)
+    return found
 
 
 def _url(key: str, ttl: int) -> str:
@@ -501,8 +507,18 @@ def preview_of(
     return preview, out
 
 
+def to_outs(session: Session, containers: list[ContentContainer]) -> list[ContainerOut]:
+    """`to_out` of each container, with one query for all their assets."""
+    assets = assets_of(session, containers)
+    return [_out(container, assets[container.id]) for container in containers]
+
+
 def to_out(session: Session, container: ContentContainer) -> ContainerOut:
-    preview, assets = preview_of(container, current_assets(session, container))
+    return _out(container, current_assets(session, container))
+
+
+def _out(container: ContentContainer, current: list[ContainerAsset]) -> ContainerOut:
+    preview, assets = preview_of(container, current)
     return ContainerOut(
         id=container.id,
         project_id=container.project_id,
