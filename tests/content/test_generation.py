@@ -392,3 +392,15 @@ def test_hooks(client: TestClient, tenant: Tenant) -> None:
     assert body["brandVoice"] == "warm" and body["language"] == "en"
     assert len(body["hooks"]) == 7 and len(set(body["hooks"])) == 7
     assert all("\\n" in hook and "\n" not in hook for hook in body["hooks"])
+
+
+def test_the_list_shows_each_container_with_its_current_assets(
+    client: TestClient, acme: dict[str, Any]
+) -> None:
+    headers, project_id = acme["headers"], acme["project"]["id"]
+    listed = client.get(f"/v1/projects/{project_id}/content?limit=200", headers=headers).json()
+    assert any(c["generation"] >= 2 for c in listed["items"])  # a regenerated one is listed
+    for item in listed["items"]:
+        alone = client.get(f"/v1/content/{item['id']}", headers=headers).json()
+        assert [a["assetId"] for a in item["assets"]] == [a["assetId"] for a in alone["assets"]]
+        assert (item["preview"] or {}).get("kind") == (alone["preview"] or {}).get("kind")

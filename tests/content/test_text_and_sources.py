@@ -144,6 +144,19 @@ def test_research_catalog_queries_the_research_api() -> None:
 
 
 @respx.mock
+def test_research_lookup_skips_a_video_without_an_id() -> None:
+    respx.post(f"{RESEARCH}/v2/oauth/token/").mock(
+        return_value=httpx.Response(200, json={"access_token": "t", "expires_in": 7200})
+    )
+    respx.post(f"{RESEARCH}/v2/research/video/query/").mock(
+        return_value=httpx.Response(
+            200, json={"data": {"videos": [{"view_count": 3}]}, "error": {"code": "ok"}}
+        )
+    )
+    assert ResearchCatalog(ResearchClient("key", "secret")).lookup("7301234567890123456") is None
+
+
+@respx.mock
 def test_research_errors_are_platform_errors() -> None:
     respx.post(f"{RESEARCH}/v2/oauth/token/").mock(
         return_value=httpx.Response(401, json={"error": "invalid_client"})

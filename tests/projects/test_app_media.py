@@ -201,3 +201,21 @@ def test_live_wrong_type_and_broken_images(
     for kind, path, code in cases:
         response = client.post(url, json={"kind": kind, "url": origin.url(path)}, headers=headers)
         assert_error(response, 422, code)
+
+
+def test_sandbox_svg_logo_of_an_app_named_with_markup_characters(
+    client: TestClient, tenant: Tenant
+) -> None:
+    headers = tenant.headers(test=True)
+    project = client.post(
+        "/v1/projects", json={**ACME, "appName": "& <Co> Coffee"}, headers=headers
+    ).json()
+    response = client.post(
+        f"/v1/projects/{project['id']}/app-media",
+        json={"kind": "logo", "url": "https://cdn.acmecoffee.com/brand/logo.svg"},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["mimeType"] == "image/svg+xml"
+    stored = fetch_signed(client, response.json()["fileUrl"]).content
+    assert b">&amp;&lt;</text>" in stored

@@ -172,7 +172,7 @@ def list_content(
         cursor=cursor,
         limit=limit,
     )
-    return ContainerList(items=[service.to_out(session, c) for c in rows], next_cursor=next_cursor)
+    return ContainerList(items=service.to_outs(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/content/{container_id}", dependencies=[requires("content:read")])

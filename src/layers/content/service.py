@@ -43,7 +43,7 @@ from layers.kit.settings import get_settings
 from layers.kit.storage import signed_url
 from layers.models.content import AppMedia, ContainerAsset, ContentContainer
 from layers.models.jobs import Job
-from layers.models.projects import Influencer, Project, ProjectHashtag
+from layers.models.projects import Influencer, Project
 from layers.models.publishing import ScheduledPost
 from layers.models.social import SocialAccount
 from layers.projects import service as projects
@@ -57,7 +57,7 @@ MEDIA_KIND = {
     "ugc-remix": "video",
 }
 REMIX_SOURCE_KIND = {"slideshow-remix": "slideshow", "video-remix": "video"}
-# Statuses a container can be scheduled from, and what the scheduled post starts as.
+# A container in these statuses has a generation under way.
 GENERATING = frozenset({"queued", "processing"})
 
 containers = TenantRepository(ContentContainer, "cnt", "content")
@@ -77,22 +77,13 @@ class GenerationRequest:
 
 
 def brief_for(session: Session, project: Project, persona: str | None = None) -> Brief:
-    phrases = list(
-        session.scalars(
-            sa.select(ProjectHashtag.phrase)
-            .where(ProjectHashtag.project_id == project.id)
-            .order_by(ProjectHashtag.score.desc(), ProjectHashtag.hashtag)
-            .limit(12)
-        )
-    )
-    unique = list(dict.fromkeys(phrases))
     return Brief(
         app_name=project.app_name,
         app_description=project.app_description,
         tagline=project.tagline,
         brand_voice=project.brand_voice or "authentic",
         language=project.primary_language or "en",
-        phrases=unique or sources.portfolio_keywords(session, project),
+        phrases=sources.bank_phrases(session, project.id, 12) or sources.brief_phrases(project),
         persona_name=persona,
     )
 
@@ -194,17 +185,21 @@ def resolve_actor(
     if account is not None:
         return wired_influencer(session, project), account
     if required:
-        raise Validation(
-            "Give influencerId or socialAccountId: this format needs an actor.",
-            fields=[
-                {
-                    "field": "influencerId",
-                    "message": "influencerId or socialAccountId is required",
-                    "type": "missing",
-                },
-            ],
-        )
+        raise _no_actor()
     return None, None
+
+
+def _no_actor() -> Validation:
+    return Validation(
+        "Give influencerId or socialAccountId: this format needs an actor.",
+        fields=[
+            {
+                "field": "influencerId",
+                "message": "influencerId or socialAccountId is required",
+                "type": "missing",
+            },
+        ],
+    )
 
 
 def _demo_video(session: Session, project: Project, media_id: str | None) -> AppMedia:
@@ -235,15 +230,13 @@ def start(
 ) -> tuple[ContentContainer, Job]:
     """Validate, then create the container and its job and enqueue the workflow."""
     project = _read_project(tenant, project_id)
-    if request.format in REMIX_SOURCE_KIND and not (
-        request.influencer_id or request.social_account_id
-    ):
-        resolve_actor(session, project, None, None, required=True)
-    if request.format in REMIX_SOURCE_KIND:
+    source_kind = REMIX_SOURCE_KIND.get(request.format)
+    if source_kind:
+        # Refuse a remix without an actor before its source may go to the network.
+        if not (request.influencer_id or request.social_account_id):
+            raise _no_actor()
         assert request.tiktok_video_id is not None
-        sources.resolve(
-            project.livemode, request.tiktok_video_id, REMIX_SOURCE_KIND[request.format]
-        )
+        sources.resolve(project.livemode, request.tiktok_video_id, source_kind)
     project = projects.get(session, tenant, project_id)
     if project.status != "active":
         raise Conflict(f"Project {project.id} is archived.", projectId=project.id)
@@ -437,18 +430,24 @@ def page(
 
 
 def current_assets(session: Session, container: ContentContainer) -> list[ContainerAsset]:
-    if container.generation < 1:
-        return []
-    return list(
-        session.scalars(
+    return assets_of(session, [container])[container.id]
+
+
+def assets_of(
+    session: Session, containers: list[ContentContainer]
+) -> dict[str, list[ContainerAsset]]:
+    """Each container's current-generation assets (by role, then position), in one query."""
+    found: dict[str, list[ContainerAsset]] = {c.id: [] for c in containers}
+    current = [(c.id, c.generation) for c in containers if c.generation >= 1]
+    if current:
+        rows = session.scalars(
             sa.select(ContainerAsset)
-            .where(
-                ContainerAsset.container_id == container.id,
-                ContainerAsset.generation == container.generation,
-            )
+            .where(sa.tuple_(ContainerAsset.container_id, ContainerAsset.generation).in_(current))
             .order_by(ContainerAsset.role, ContainerAsset.position)
         )
-    )
+        for asset in rows:
+            found[asset.container_id].append(asset)
+    return found
 
 
 def _url(key: str, ttl: int) -> str:
@@ -508,8 +507,18 @@ def preview_of(
     return preview, out
 
 
+def to_outs(session: Session, containers: list[ContentContainer]) -> list[ContainerOut]:
+    """`to_out` of each container, with one query for all their assets."""
+    assets = assets_of(session, containers)
+    return [_out(container, assets[container.id]) for container in containers]
+
+
 def to_out(session: Session, container: ContentContainer) -> ContainerOut:
-    preview, assets = preview_of(container, current_assets(session, container))
+    return _out(container, current_assets(session, container))
+
+
+def _out(container: ContentContainer, current: list[ContainerAsset]) -> ContainerOut:
+    preview, assets = preview_of(container, current)
     return ContainerOut(
         id=container.id,
         project_id=container.project_id,

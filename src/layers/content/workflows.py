@@ -116,23 +116,25 @@ def prepare(inp: GenerateInput) -> dict[str, Any]:
             "demo_key": demo.storage_key if demo is not None else None,
             "source": None,
         }
-        keywords = sources.portfolio_keywords(session, project) if not tiktok_id else []
-    if source_kind and not tiktok_id:
+        keywords = (
+            sources.portfolio_keywords(session, project) if source_kind and not tiktok_id else []
+        )
+    if source_kind:
         # Outside the transaction above: the catalog may go to the network, and remembering
         # what it found is a write transaction of its own.
-        post = sources.pick(plan["livemode"], keywords, source_kind, used)
-        tiktok_id = post.tiktok_id
-        with get_database().transaction() as session:
-            session.execute(
-                sa.update(ContentContainer)
-                .where(
-                    ContentContainer.id == inp.container_id,
-                    ContentContainer.source_tiktok_id.is_(None),
+        if tiktok_id:
+            post = sources.resolve(plan["livemode"], tiktok_id, source_kind)
+        else:
+            post = sources.pick(plan["livemode"], keywords, source_kind, used)
+            with get_database().transaction() as session:
+                session.execute(
+                    sa.update(ContentContainer)
+                    .where(
+                        ContentContainer.id == inp.container_id,
+                        ContentContainer.source_tiktok_id.is_(None),
+                    )
+                    .values(source_tiktok_id=post.tiktok_id)
                 )
-                .values(source_tiktok_id=tiktok_id)
-            )
-    if source_kind and tiktok_id:
-        post = sources.resolve(plan["livemode"], tiktok_id, source_kind)
         files = sources.catalog_for(plan["livemode"]).media(post, full=True)
         plan["source"] = {
             "id": post.tiktok_id,

@@ -191,8 +191,3 @@ def probe(path: Path) -> VideoInfo:
     width, height = meta.get("size") or (0, 0)
     duration = float(meta.get("duration") or 0.0)
     return VideoInfo(int(width), int(height), round(duration * 1000), str(meta.get("codec", "")))
-
-
-def first_frame(path: Path, out: Path, at: float = 0.0) -> None:
-    """Write the frame at `at` seconds of `path` as an image to `out`."""
-    run_ffmpeg(["-ss", f"{at:.3f}", "-i", str(path), "-frames:v", "1", str(out)])

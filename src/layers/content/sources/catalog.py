@@ -420,7 +420,7 @@ class ResearchCatalog:
         query = {
             "and": [{"operation": "EQ", "field_name": "video_id", "field_values": [tiktok_id]}]
         }
-        found = self.client.query_videos(query, max_count=1, days=30)
+        found = [v for v in self.client.query_videos(query, max_count=1) if v.get("id")]
         return post_from_research(found[0], None) if found else None
 
     def media(self, post: SourcePost, *, full: bool) -> SourceMedia:

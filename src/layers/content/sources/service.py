@@ -31,28 +31,31 @@ def catalog_for(livemode: bool) -> SourceCatalog:
     return source_catalog(settings, livemode, get_storage(settings))
 
 
-def portfolio_keywords(session: Session, project: Project) -> list[str]:
-    """The hashtag bank's best phrases; before research lands, the brief's top phrases."""
-    phrases = list(
-        session.scalars(
-            sa.select(ProjectHashtag.phrase)
-            .where(ProjectHashtag.project_id == project.id)
-            .order_by(ProjectHashtag.score.desc(), ProjectHashtag.hashtag)
-            .limit(PORTFOLIO_KEYWORDS * 3)
-        )
+def bank_phrases(session: Session, project_id: str, rows: int) -> list[str]:
+    """The distinct phrases of the hashtag bank's best `rows` entries, best first."""
+    phrases = session.scalars(
+        sa.select(ProjectHashtag.phrase)
+        .where(ProjectHashtag.project_id == project_id)
+        .order_by(ProjectHashtag.score.desc(), ProjectHashtag.hashtag)
+        .limit(rows)
     )
-    unique: list[str] = []
-    for phrase in phrases:
-        if phrase not in unique:
-            unique.append(phrase)
-    if unique:
-        return unique[:PORTFOLIO_KEYWORDS]
+    return list(dict.fromkeys(phrases))
+
+
+def brief_phrases(project: Project) -> list[str]:
+    """Before research lands: the brief's top phrases, else the project's name."""
     text = research.brief_text(project.app_name, project.app_description, project.tagline)
     if text:
         found = [p for p, _ in research.extract_phrases(text, project.primary_language)]
         if found:
             return found[:PORTFOLIO_KEYWORDS]
     return [project.name.lower()]
+
+
+def portfolio_keywords(session: Session, project: Project) -> list[str]:
+    """The hashtag bank's best phrases; before research lands, the brief's top phrases."""
+    phrases = bank_phrases(session, project.id, PORTFOLIO_KEYWORDS * 3)
+    return phrases[:PORTFOLIO_KEYWORDS] or brief_phrases(project)
 
 
 def recommendations(

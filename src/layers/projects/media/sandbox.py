@@ -11,6 +11,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw
 
@@ -68,7 +69,7 @@ def _svg_logo(text: str, color: tuple[int, int, int]) -> bytes:
         '<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512" viewBox="0 0 512 512">'
         f'<rect width="512" height="512" rx="112" fill="{fill}"/>'
         '<text x="256" y="330" font-size="210" font-family="sans-serif" font-weight="bold" '
-        f'text-anchor="middle" fill="#fff">{text}</text></svg>'
+        f'text-anchor="middle" fill="#fff">{escape(text)}</text></svg>'
     ).encode()
 
 
@@ -115,8 +116,9 @@ def demo_video(url: str, label: str) -> bytes:
 
 
 def generate(kind: str, url: str, label: str) -> bytes:
-    if kind in ("logo", "end-card"):
-        return logo(url, label) if kind == "logo" else screenshot(url, label)
-    if kind == "screenshot":
-        return screenshot(url, label)
-    return demo_video(url, label)
+    """A file of `kind`; an end-card is drawn like a screenshot."""
+    if kind == "logo":
+        return logo(url, label)
+    if kind == "demo-video":
+        return demo_video(url, label)
+    return screenshot(url, label)

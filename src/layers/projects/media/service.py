@@ -135,7 +135,6 @@ def upload(
     tenant: TenantScope,
     project_id: str,
     body: AppMediaCreate,
-    source: MediaSource | None = None,
 ) -> AppMedia:
     kind = body.kind.value
     # Read the project in a short transaction of its own: the download happens outside
@@ -143,7 +142,7 @@ def upload(
     with get_database().transaction(write=False) as check:
         project = projects.get(check, tenant, project_id)
         label = project.app_name or project.name
-    fetched = (source or source_for(tenant.livemode)).fetch(body.url, kind, label)
+    fetched = source_for(tenant.livemode).fetch(body.url, kind, label)
     width, height = _inspect(fetched, body.url)
     media_id = new_id("med")
     key = storage_key(project_id, media_id, fetched.mime_type)
