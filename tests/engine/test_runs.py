@@ -280,3 +280,22 @@ def test_a_retry_whose_original_durable_state_is_gone_fails_clearly(
     retry = client.post(f"/v1/runs/{failed['id']}/retry", headers=headers).json()
     again = wait_for_run(client, headers, retry["runId"])
     assert again["status"] == "failed" and again["error"]["code"] == "RETRY_UNAVAILABLE"
+
+
+def test_nan_or_infinity_in_a_body_is_a_422_not_a_stored_run(
+    client: TestClient, tenant: Tenant
+) -> None:
+    # Python's JSON parser reads NaN and Infinity; PostgreSQL's JSON refuses them.
+    headers = {**tenant.headers(test=True), "Content-Type": "application/json"}
+    layer = install(client, headers, new_project(client, headers))
+    body = '{"commandId": "crunch", "parameters": {"items": 1, "delay": NaN}}'
+    response = client.post(
+        f"/api/project-layers/{layer['id']}/execute", content=body, headers=headers
+    )
+    error = assert_error(response, 422, "VALIDATION")
+    assert error["details"]["fields"][0]["field"] == "parameters"
+    body = '{"commandId": "refresh", "filters": {"whereContains": {"n": -Infinity}}}'
+    response = client.post("/api/commands/execute", content=body, headers=headers)
+    assert_error(response, 422, "VALIDATION")
+    runs = client.get(f"/v1/layers/{layer['id']}/runs", headers=headers).json()["items"]
+    assert [r["commandId"] for r in runs] == ["initialize"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from layers.kit import safe_http
@@ -363,3 +364,25 @@ def test_a_plain_svg_logo_is_accepted() -> None:
         b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
         b'<rect width="10" height="10" fill="#c60"/><use href="#r"/></svg>'
     )
+
+
+class _BrokenBody(httpx.SyncByteStream):
+    """A body that stalls after its first bytes (what a read timeout looks like)."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield png_bytes()[:16]
+        raise httpx.ReadTimeout("timed out")
+
+
+def test_a_body_that_breaks_off_is_a_fetch_failure() -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=_BrokenBody()))
+    resolver = CountingResolver({"cdn.partner.example": ["93.184.216.34"]})
+    with pytest.raises(MediaFetchFailed) as caught:
+        safe_http.fetch(
+            "https://cdn.partner.example/logo.png",
+            max_bytes=LOGO_CAP,
+            allowed_types=IMAGES,
+            policy=FetchPolicy(resolver=resolver),
+            transport=transport,
+        )
+    assert caught.value.details["reason"] == "network"

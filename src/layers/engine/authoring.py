@@ -35,7 +35,6 @@ from dbos import DBOS
 
 from layers.engine import recorder
 from layers.engine.jsonutil import bounded, to_json
-from layers.kit import clock
 from layers.kit.context import run_id_var
 from layers.kit.errors import LayersError
 from layers.kit.logging import redact
@@ -286,7 +285,6 @@ def _execute(
             timer.daemon = True
             timer.start()
         token = _activity_state.set(activity_state)
-        attempt_started = clock.now()
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
@@ -302,13 +300,11 @@ def _execute(
             error = describe_error(exc)
             if retry.retryable(exc) and attempt < retry.max_attempts:
                 delay = retry.delay(attempt)
-                recorder.attempt_failed(
-                    row.activity_id, run_id, name, attempt, attempt_started, error, delay
-                )
+                recorder.attempt_failed(row.activity_id, run_id, name, attempt, error, delay)
                 time.sleep(delay)
                 attempt = recorder.next_attempt(row.activity_id)
                 continue
-            recorder.fail_activity(row.activity_id, run_id, name, attempt, attempt_started, error)
+            recorder.fail_activity(row.activity_id, run_id, name, attempt, error)
             raise
         finally:
             _activity_state.reset(token)

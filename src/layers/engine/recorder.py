@@ -383,17 +383,13 @@ def insert_activity(activity: ActivityRow, mark: RunMark | None = None) -> None:
 
 
 def _attempt_entry(attempt: int, started: datetime) -> dict[str, Any]:
-    from layers.kit.clock import isoformat_z
-
-    return {"attempt": attempt, "startedAt": isoformat_z(started), "finishedAt": None}
+    return {"attempt": attempt, "startedAt": clock.isoformat_z(started), "finishedAt": None}
 
 
 def _close_attempt(row: RunActivity, outcome: str, error: dict[str, Any] | None) -> None:
-    from layers.kit.clock import isoformat_z
-
     history = list(row.attempt_history or [])
     entry: dict[str, Any] = history.pop() if history else {"attempt": row.attempts}
-    entry = {**entry, "finishedAt": isoformat_z(clock.now()), "outcome": outcome}
+    entry = {**entry, "finishedAt": clock.isoformat_z(clock.now()), "outcome": outcome}
     if error is not None:
         entry["error"] = {k: error[k] for k in ("code", "message", "type") if k in error}
     row.attempt_history = [*history, entry]
@@ -404,7 +400,6 @@ def attempt_failed(
     run_id: str,
     name: str,
     attempt: int,
-    _started: datetime,
     error: dict[str, Any],
     delay: float,
 ) -> None:
@@ -465,7 +460,6 @@ def fail_activity(
     run_id: str,
     name: str,
     attempt: int,
-    _started: datetime,
     error: dict[str, Any],
 ) -> None:
     now = clock.now()

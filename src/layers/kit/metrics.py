@@ -52,7 +52,7 @@ def _counts(session: Any, table: str, column: str) -> list[tuple[str, int]]:
 
 
 class DatabaseCollector(Collector):
-    """Gauges read from the database at scrape time (an unreadable table reports nothing)."""
+    """Gauges read from the database at scrape time (one read transaction per scrape)."""
 
     GAUGES = (
         ("layers_runs", "Layer runs by status.", "layer_runs", "status"),

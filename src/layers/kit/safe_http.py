@@ -298,6 +298,10 @@ def fetch(
                     )
                 content, mime = _read_body(response, url, max_bytes, allowed_types, deadline)
                 return Fetched(current, content, mime, len(content), redirects)
+            except httpx.HTTPError as exc:  # the body broke off, or stalled past the timeout
+                raise MediaFetchFailed(
+                    f"Could not fetch the URL: {type(exc).__name__}.", url=url, reason="network"
+                ) from exc
             finally:
                 response.close()
     raise _blocked(url, f"more than {policy.max_redirects} redirects")

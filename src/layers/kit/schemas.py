@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -40,18 +42,19 @@ class RequestModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul_characters(cls, value: Any) -> Any:
-        """PostgreSQL stores no NUL character (in text or JSON): refuse it in any string, keys
-        and nested values included, with a 422 on the field."""
-        if _has_nul(value):
+        """PostgreSQL stores no NUL character (in text or JSON) and no NaN or Infinity in JSON
+        (Python's parser accepts them): refuse them in any value, keys and nested values
+        included, with a 422 on the field."""
+        if _has(value, lambda leaf: isinstance(leaf, str) and "\x00" in leaf):
             raise ValueError("must not contain NUL characters")
+        if _has(value, lambda leaf: isinstance(leaf, float) and not math.isfinite(leaf)):
+            raise ValueError("must not contain NaN or Infinity (they are not JSON numbers)")
         return value
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
+def _has(value: Any, bad: Callable[[Any], bool]) -> bool:
     if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+        return any(_has(key, bad) or _has(item, bad) for key, item in value.items())
     if isinstance(value, list | tuple):
-        return any(_has_nul(item) for item in value)
-    return False
+        return any(_has(item, bad) for item in value)
+    return bad(value)

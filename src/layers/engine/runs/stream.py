@@ -24,14 +24,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from layers.engine.runs import service as runs
 from layers.kit.clock import isoformat_z
 from layers.kit.db import get_database
-from layers.models.engine import RUN_TERMINAL, Run, RunActivity
+from layers.models.engine import RUN_TERMINAL, Run
 
 MAX_STREAM_SECONDS = 15 * 60
 PING_SECONDS = 15.0
@@ -60,9 +59,7 @@ def _poll(run_id: str, after: int) -> _Snapshot:
         }
         terminal = run.status in RUN_TERMINAL
         lines = runs.logs_after(session, run_id, after, BATCH)
-        steps = session.scalars(
-            sa.select(RunActivity).where(RunActivity.run_id == run_id).order_by(RunActivity.step_id)
-        ).all()
+        steps = runs.activities(session, run_id)
         activities = [
             runs.activity_out(a, i).model_dump(mode="json", by_alias=True)
             for i, a in enumerate(steps, start=1)
