@@ -6,6 +6,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from layers.kit import clock
+from layers.kit.ids import new_id
+from layers.models.events import Event
 from layers.models.orgs import Organization
 
 
@@ -49,3 +52,27 @@ def test_foreign_keys_are_enforced(session: Session) -> None:
     )
     with pytest.raises(sa.exc.IntegrityError):
         session.flush()
+
+
+def test_json_columns_store_text_with_nul_characters_on_both_databases(
+    session: Session,
+) -> None:
+    # Text from outside (a platform's error message) may hold NUL, which PostgreSQL's JSON
+    # refuses: the column type drops it from every string, keys included.
+    now = clock.now()
+    org = Organization(id=new_id("org"), name="Nul org", created_at=now, updated_at=now)
+    session.add(org)
+    session.flush()
+    event = Event(
+        id=new_id("evt"),
+        org_id=org.id,
+        livemode=False,
+        type="test.nul",
+        subject_id=org.id,
+        data={"message": "went\x00wrong", "ke\x00y": ["a\x00b", 1, None]},
+        created_at=now,
+    )
+    session.add(event)
+    session.flush()
+    session.expire(event)
+    assert event.data == {"message": "wentwrong", "key": ["ab", 1, None]}

@@ -58,7 +58,40 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+class _StorableJSON(sa.TypeDecorator[Any]):
+    """JSON (JSONB on PostgreSQL) whose strings are stored the same on both databases.
+
+    PostgreSQL refuses a NUL character anywhere in JSON, so NUL is dropped from every string,
+    keys included, on the way in. Request bodies and parameters refuse NUL with a 422 at the
+    edge; what still carries one here is text from outside (a platform's error message, an
+    OAuth callback's error description, a traceback), kept readable rather than failing the
+    write that records it.
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(sa.JSON())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return without_nul(value)
+
+
+def without_nul(value: Any) -> Any:
+    """`value` with NUL characters removed from every string in it (keys included)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nul(item) for item in value]
+    return value
+
+
+JSONType = _StorableJSON()
 
 # DBOS keeps its system tables in the same SQLite file (in schema "dbos" on PostgreSQL), so
 # that a workflow can be enqueued in the same transaction as the rows that ask for it.

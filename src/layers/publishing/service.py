@@ -157,7 +157,6 @@ class _AttemptView:
 
 
 def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    message = message.replace("\x00", "")  # the platform's text; PostgreSQL stores no NUL
     return {"code": code, "message": message[:1000], "at": clock.isoformat_z(clock.now()), **extra}
 
 

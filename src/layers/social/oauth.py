@@ -242,8 +242,6 @@ class _StateView:
 
 
 def _fail(state_id: str, code: str, message: str) -> None:
-    # The message may carry the platform's text; PostgreSQL stores no NUL character.
-    message = message.replace("\x00", "")
     with get_database().transaction() as session:
         session.execute(
             sa.update(OAuthState)

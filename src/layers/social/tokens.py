@@ -78,7 +78,6 @@ class AccessToken:
 def flag_needs_reauth(session: Session, account: SocialAccount, code: str, message: str) -> bool:
     """Mark `account` unhealthy in `session`; True when this is a new transition."""
     now = clock.now()
-    message = message.replace("\x00", "")  # the platform's text; PostgreSQL stores no NUL
     meta = dict(account.meta or {})
     meta["token_error"] = {"code": code, "message": message[:500], "at": clock.isoformat_z(now)}
     account.meta = meta
