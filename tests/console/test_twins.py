@@ -167,6 +167,11 @@ def test_config_form_json_and_rollback_are_config_versions(
     assert client.get(f"/v1/layers/{layer['id']}", headers=headers).json()["configVersion"] == 4
     too_deep = post(web, f"{url}/config-json", csrf, configJson="[" * 100_000, back=url)
     assert "nested too deeply" in follow(web, too_deep).text  # a 422 inline, not a 500
+    half_pair = post(
+        web, f"{url}/config-json", csrf, configJson='{"greeting": "\\ud800"}', back=url
+    )
+    assert "lone surrogates" in follow(web, half_pair).text  # refused as the API refuses it
+    assert client.get(f"/v1/layers/{layer['id']}", headers=headers).json()["configVersion"] == 4
 
 
 def test_install_from_the_catalog_form(client: TestClient, app: Any, tenant: Tenant) -> None:

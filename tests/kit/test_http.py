@@ -82,3 +82,30 @@ def test_nul_characters_in_bodies_are_a_422_naming_the_field(
     assert [f["field"] for f in error["details"]["fields"]] == ["name"]
     listed = client.get("/v1/projects", headers=tenant.headers()).json()["items"]
     assert all("Nul" not in project["name"] for project in listed)
+
+
+def test_lone_surrogates_in_bodies_are_a_422_and_the_runs_list_stays_readable(
+    client: TestClient, tenant: Tenant
+) -> None:
+    # JSON's \u escapes can spell an unpaired UTF-16 half, which is not Unicode: stored, it
+    # failed every later read of the runs list with a 500. The edge refuses it on the field.
+    headers = tenant.headers(test=True, **{"Content-Type": "application/json"})
+    body = (
+        b'{"commandId":"refresh-schedule","parameters":{},'
+        b'"filters":{"whereContains":{"x":"\\ud800"}}}'
+    )
+    response = client.post("/api/commands/execute", content=body, headers=headers)
+    error = assert_error(response, 422, "VALIDATION")
+    assert [f["field"] for f in error["details"]["fields"]] == ["filters"]
+    assert "surrogate" in error["details"]["fields"][0]["message"]
+    nested = b'{"name": "Half \\udc00 a pair", "timezone": "UTC"}'
+    error = assert_error(
+        client.post("/v1/projects", content=nested, headers=headers), 422, "VALIDATION"
+    )
+    assert [f["field"] for f in error["details"]["fields"]] == ["name"]
+    # A valid pair spelled as escapes is one character, and fine.
+    paired = b'{"name": "Emoji \\ud83d\\ude00 project", "timezone": "UTC"}'
+    created = client.post("/v1/projects", content=paired, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["name"] == "Emoji \U0001f600 project"
+    assert client.get("/v1/runs", headers=headers).status_code == 200

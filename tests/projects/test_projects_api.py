@@ -68,6 +68,10 @@ def test_defaults(client: TestClient, tenant: Tenant) -> None:
         ("primaryLanguage", "e"),
         ("customerExternalId", ""),
         ("ownerEmail", "not-an-email"),
+        ("ownerEmail", "<script>alert(1)</script>@example.com"),
+        ("ownerEmail", "ops\u0007team@example.com"),
+        ("ownerEmail", "ops@exa mple.com"),
+        ("ownerEmail", "ops@@example.com"),
     ],
 )
 def test_each_bad_field_is_named(
@@ -76,6 +80,19 @@ def test_each_bad_field_is_named(
     response = client.post("/v1/projects", json={**ACME, field: value}, headers=tenant.headers())
     error = assert_error(response, 422, "VALIDATION")
     assert field in {f["field"] for f in error["details"]["fields"]}
+
+
+def test_owner_email_is_kept_as_an_address(client: TestClient, tenant: Tenant) -> None:
+    project = create(client, tenant, ownerEmail="Ops.Team+layers@Example.COM")
+    assert project["ownerEmail"] == "Ops.Team+layers@example.com"  # the domain is case-blind
+    patched = client.patch(
+        f"/v1/projects/{project['id']}",
+        json={"ownerEmail": "<b>@example.com"},
+        headers=tenant.headers(),
+    )
+    assert_error(patched, 422, "VALIDATION")
+    fetched = client.get(f"/v1/projects/{project['id']}", headers=tenant.headers()).json()
+    assert fetched["ownerEmail"] == "Ops.Team+layers@example.com"
 
 
 def test_several_bad_fields_are_all_named(client: TestClient, tenant: Tenant) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from layers.kit.errors import Validation
+from layers.kit.storable import first_unstorable_reason
 
 _MISSING = object()
 
@@ -221,13 +222,18 @@ def merge_patch_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, A
 
 
 def _loads(text: str, field_name: str) -> Any:
-    """JSON from a form field; a parse error (or nesting too deep to parse) is a 422."""
+    """JSON from a form field; a parse error (or nesting too deep to parse), or text the
+    databases cannot store (as the API's bodies refuse it), is a 422."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise Validation.field(field_name, f"is not valid JSON ({exc.msg})", "json") from None
     except RecursionError:
         raise Validation.field(field_name, "is nested too deeply", "json") from None
+    reason = first_unstorable_reason(value)
+    if reason:
+        raise Validation.field(field_name, reason, "unstorable_text")
+    return value
 
 
 def parse_json_object(text: str, field_name: str) -> dict[str, Any]:

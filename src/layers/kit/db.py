@@ -12,6 +12,9 @@ Every SQLite/PostgreSQL difference lives in this module (and `layers.kit.dialect
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +27,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from layers.kit.storable import storable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -61,11 +66,12 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 class _StorableJSON(sa.TypeDecorator[Any]):
     """JSON (JSONB on PostgreSQL) whose strings are stored the same on both databases.
 
-    PostgreSQL refuses a NUL character anywhere in JSON, so NUL is dropped from every string,
-    keys included, on the way in. Request bodies and parameters refuse NUL with a 422 at the
-    edge; what still carries one here is text from outside (a platform's error message, an
-    OAuth callback's error description, a traceback), kept readable rather than failing the
-    write that records it.
+    Strings are made storable on the way in and on the way out (`layers.kit.storable`): NUL
+    dropped, a lone surrogate replaced by U+FFFD. Request bodies and parameters refuse both
+    with a 422 at the edge; what still carries one here is text from outside (a platform's
+    error message, an OAuth callback's error description, a traceback), kept readable rather
+    than failing the write that records it, or a row stored before the edge refused it, which
+    must not fail every later read.
     """
 
     impl = sa.JSON
@@ -77,18 +83,10 @@ class _StorableJSON(sa.TypeDecorator[Any]):
         return dialect.type_descriptor(sa.JSON())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        return without_nul(value)
+        return storable(value)
 
-
-def without_nul(value: Any) -> Any:
-    """`value` with NUL characters removed from every string in it (keys included)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
-    if isinstance(value, dict):
-        return {without_nul(key): without_nul(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [without_nul(item) for item in value]
-    return value
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return storable(value)
 
 
 JSONType = _StorableJSON()
@@ -113,6 +111,21 @@ DBOS_SQLITE_TABLES = frozenset(
 )
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of `url` readable by its owner only (0600), or tighten one that
+    exists. SQLite gives the ``-wal`` and ``-shm`` files it creates the database file's mode,
+    so they are private too; ones left by an earlier run are tightened with it. An in-memory
+    database has no file."""
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(os.stat(name).st_mode) & 0o077:
+                os.chmod(name, 0o600)
+
+
 def normalize_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -129,6 +142,7 @@ def make_system_engine(url: str) -> sa.Engine:
     url = normalize_url(url)
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    private_sqlite_file(url)
     engine = sa.create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -156,6 +170,7 @@ def make_engine(url: str, *, pool_size: int = 10, immediate: bool = False) -> sa
     """An engine for `url`. With ``immediate=True`` every SQLite transaction is a write one."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

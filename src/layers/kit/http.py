@@ -33,6 +33,7 @@ from layers.kit.context import request_id_var
 from layers.kit.db import Database, get_database
 from layers.kit.errors import LayersError, Validation
 from layers.kit.ids import new_id
+from layers.kit.storable import unstorable_reason
 
 log = logging.getLogger("layers.http")
 
@@ -216,16 +217,17 @@ def _query_names(dependant: Dependant) -> frozenset[str]:
     return frozenset(names)
 
 
-def _reject_nul_characters(request: Request) -> None:
-    """A NUL character can be neither stored nor compared by PostgreSQL: refuse it in query
-    and path parameters (bodies refuse it in `RequestModel`) rather than fail in the database."""
+def _reject_unstorable_parameters(request: Request) -> None:
+    """Refuse a query or path parameter the databases cannot store or compare (a NUL
+    character, a lone surrogate: `layers.kit.storable`) rather than fail in the database;
+    bodies refuse the same in `RequestModel`."""
     fields = [
-        {"field": name, "message": "must not contain NUL characters", "type": "nul_character"}
+        {"field": name, "message": reason, "type": "unstorable_text"}
         for name, value in (*request.query_params.multi_items(), *request.path_params.items())
-        if isinstance(value, str) and "\x00" in value
+        if isinstance(value, str) and (reason := unstorable_reason(value))
     ]
     if fields:
-        raise Validation("Parameters must not contain NUL characters.", fields=fields)
+        raise Validation("Parameters must hold storable text.", fields=fields)
 
 
 class LayersRoute(APIRoute):
@@ -237,7 +239,7 @@ class LayersRoute(APIRoute):
         known = _query_names(self.dependant)
 
         async def route_handler(request: Request) -> Response:
-            _reject_nul_characters(request)
+            _reject_unstorable_parameters(request)
             unknown = sorted(set(request.query_params) - known)
             if unknown:
                 fields = [

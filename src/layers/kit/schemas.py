@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_valida
 from pydantic.alias_generators import to_camel
 
 from layers.kit.clock import isoformat_z
+from layers.kit.storable import first_unstorable_reason
 
 UtcDateTime = Annotated[datetime, PlainSerializer(isoformat_z, return_type=str, when_used="json")]
 
@@ -41,12 +42,14 @@ class RequestModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nul_characters(cls, value: Any) -> Any:
-        """PostgreSQL stores no NUL character (in text or JSON) and no NaN or Infinity in JSON
-        (Python's parser accepts them): refuse them in any value, keys and nested values
-        included, with a 422 on the field."""
-        if _has(value, lambda leaf: isinstance(leaf, str) and "\x00" in leaf):
-            raise ValueError("must not contain NUL characters")
+    def _only_storable_values(cls, value: Any) -> Any:
+        """Refuse, with a 422 on the field, what the databases cannot store though JSON parses
+        it: a NUL character or a lone surrogate in any string (`layers.kit.storable`), and NaN
+        or Infinity (Python's parser accepts them; JSON has no such numbers), keys and nested
+        values included."""
+        reason = first_unstorable_reason(value)
+        if reason:
+            raise ValueError(reason)
         if _has(value, lambda leaf: isinstance(leaf, float) and not math.isfinite(leaf)):
             raise ValueError("must not contain NaN or Infinity (they are not JSON numbers)")
         return value

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import stat
 from functools import cached_property
 from pathlib import Path
 
@@ -88,7 +89,11 @@ class Settings(BaseSettings):
         return self.resolved_database_url.startswith("sqlite")
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data directory, private to its owner (0700): it holds the database, the key
+        files and the media. One that exists with group or other access is tightened."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if stat.S_IMODE(self.data_dir.stat().st_mode) & 0o077:
+            self.data_dir.chmod(0o700)
         return self.data_dir
 
     def _generated_secret(self, filename: str, nbytes: int = 32) -> str:

@@ -6,7 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, EmailStr, Field, WithJsonSchema
 
 from layers.kit.schemas import ApiModel, RequestModel, UtcDateTime, text
 
@@ -76,7 +76,9 @@ AppName = Annotated[str, text(3, 30)]
 AppDescription = Annotated[str, text(100, 1000)]
 Tagline = Annotated[str, Field(max_length=80)]
 ExternalId = Annotated[str, text(1, 255)]
-Email = Annotated[str, Field(max_length=320, pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+\.[^@ \t\r\n]+$")]
+# An e-mail address as email-validator reads it (RFC 5321/5322 syntax, no DNS lookup); the
+# response carries it normalised (the domain lowercased).
+Email = Annotated[EmailStr, Field(max_length=320)]
 
 
 class ProjectCreate(RequestModel):
