@@ -108,6 +108,10 @@ def test_the_horizon_rule() -> None:
     assert planner.horizon_days(10, 3) == 4  # ceil(10 / 3)
     assert planner.horizon_days(5, 0) == 3  # manual mode
     assert planner.horizon_days(10_000, 1) == planner.MAX_HORIZON_DAYS
+    assert planner.horizon_days(0, 3, 7) == 7  # refresh-schedule's horizonDays
+    assert planner.horizon_days(30, 1, 7) == 30
+    assert planner.horizon_days(0, 1, 1) == 3
+    assert planner.horizon_days(0, 0, 90) == planner.MAX_HORIZON_DAYS
     assert planner.generation_count(5, 2) == 3
     assert planner.generation_count(1, 4) == 0
 

@@ -12,8 +12,12 @@ America/Los_Angeles is 03:30 PDT); a time that happens twice is used once, at it
 occurrence. Two configured times that land on the same instant (02:00 and 03:00 across a
 one-hour gap) give one slot.
 
-The horizon is ``max(3 days, ceil(availableContent / slotsPerDay))`` days from `now`: slots
-are the instants in ``(now, now + horizon]``.
+The horizon is ``max(3 days, horizonDays, ceil(unplacedContent / slotsPerDay))`` days from
+`now` (at most 60), where ``horizonDays`` is what a refresh asked for and unplaced content is
+eligible content in no slot yet: slots are the instants in ``(now, now + horizon]``. Content
+already in slots never widens it, so re-planning an unchanged layer plans the same slots
+(generated content would otherwise widen the horizon that asks for more generation, without
+end).
 """
 
 from __future__ import annotations
@@ -63,16 +67,20 @@ def slot_times(config: Mapping[str, Any], temperature: str) -> list[str]:
     return times
 
 
-def horizon_days(available_content: int, slots_per_day: int) -> int:
-    """``max(3, ceil(availableContent / slotsPerDay))``, at most `MAX_HORIZON_DAYS`."""
-    if slots_per_day <= 0:
-        return MIN_HORIZON_DAYS
-    needed = math.ceil(max(available_content, 0) / slots_per_day)
-    return min(max(MIN_HORIZON_DAYS, needed), MAX_HORIZON_DAYS)
+def horizon_days(unplaced_content: int, slots_per_day: int, at_least: int | None = None) -> int:
+    """``max(3, atLeast, ceil(unplacedContent / slotsPerDay))`` days, at most
+    `MAX_HORIZON_DAYS`. `unplaced_content` counts eligible content in no slot yet, never the
+    content already in the layer's slots; `at_least` is refresh-schedule's ``horizonDays``."""
+    days = max(MIN_HORIZON_DAYS, at_least or 0)
+    if slots_per_day > 0:
+        days = max(days, math.ceil(max(unplaced_content, 0) / slots_per_day))
+    return min(days, MAX_HORIZON_DAYS)
 
 
 def generation_count(missing_slots: int, in_flight: int) -> int:
-    """``computeGenerationCount``: how many posts to generate for the empty slots."""
+    """``computeGenerationCount``: how many posts to generate, ``max(missing − inFlight, 0)``:
+    `missing_slots` are the horizon's slots without ready content, `in_flight` those whose
+    content is still generating; so one generation at most per empty slot."""
     return max(missing_slots - in_flight, 0)
 
 

@@ -392,12 +392,13 @@ def _insert_slots(
     ]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = session.execute(
+    inserted = session.execute(
         insert(ScheduledPost)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["layer_id", "scheduled_at"])
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        .returning(ScheduledPost.id)
+    ).all()
+    return len(inserted)  # (the driver's rowcount is -1 for this statement on psycopg)
 
 
 def plan(
@@ -419,25 +420,13 @@ def plan(
     temperature = health.temperature(session, account.id) if mode == "automatic" else None
     times = planner.slot_times(config, temperature or "cold")
     per_day = len(times)
-    # What content there is: unattached eligible containers, and content already in a slot.
+    # The horizon depends on the config, the clock and the content waiting for a slot, never
+    # on the content already in slots: counting that (generated content included) widened
+    # the horizon at every plan, and the new empty slots asked for more generation.
     unattached = _eligible_container_ids(
         session, layer.project_id, account.id, planner.MAX_HORIZON_DAYS * 5
     )
-    holding = int(
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(ScheduledPost)
-            .where(
-                ScheduledPost.layer_id == layer.id,
-                ScheduledPost.scheduled_at > now,
-                ScheduledPost.status.in_(("pending_assets", "ready")),
-            )
-        )
-        or 0
-    )
-    days = planner.horizon_days(len(unattached) + holding, per_day)
-    if min_horizon_days:
-        days = min(max(days, min_horizon_days), planner.MAX_HORIZON_DAYS)
+    days = planner.horizon_days(len(unattached), per_day, min_horizon_days)
     planned = planner.slots(times, zone, now, days)
     end = now + timedelta(days=days)
     wanted = {slot.at for slot in planned}
