@@ -10,7 +10,7 @@ from layers.kit import db as kit_db
 from layers.orgs import service as orgs
 from tests.console.helpers import browser, csrf_of, follow, post, sign_in
 from tests.engine.helpers import execute, install, new_project, wait_for_run
-from tests.support import Tenant, key_with_scopes, new_social_account
+from tests.support import ACME, Tenant, key_with_scopes, new_social_account, wait_for_job
 
 
 def test_root_and_console_send_a_stranger_to_sign_in(app: Any) -> None:
@@ -205,3 +205,52 @@ def test_a_running_activity_shows_its_heartbeat_and_the_panel_keeps_polling(
 
 def wait_run_terminal(client: TestClient, headers: dict[str, str], run_id: str) -> Any:
     return wait_for_run(client, headers, run_id)
+
+
+def test_the_schedule_says_why_a_post_will_not_publish(
+    client: TestClient, app: Any, tenant: Tenant
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from layers.publishing.service import publish_post
+    from tests.social.helpers import make_account
+
+    headers = tenant.headers(test=True)
+    project = client.post("/v1/projects", json=ACME, headers=headers).json()
+    job = client.post(
+        f"/v1/projects/{project['id']}/content/slideshow-builder",
+        json={"hook": "Beans before you run out"},
+        headers=headers,
+    ).json()
+    assert wait_for_job(client, job["jobId"], headers)["status"] == "completed"
+    manual = make_account(project["id"], handle="manual.tt", posting_mode="manual")
+
+    def schedule(when: datetime) -> str:
+        response = client.post(
+            f"/v1/content/{job['containerId']}/schedule",
+            json={
+                "scheduledFor": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "targets": [{"socialAccountId": manual, "mode": "publish"}],
+            },
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["scheduledPostIds"][0])
+
+    upcoming = schedule(datetime.now(UTC) + timedelta(hours=2))
+    sent = schedule(datetime.now(UTC))
+    assert publish_post(sent).status == "draft"
+    web = browser(app)
+    sign_in(web, tenant.test)
+    page = web.get(f"/console/projects/{project['id']}/schedule").text
+    assert upcoming in page and sent in page
+    assert "to drafts" in page  # on the chip itself, without opening it
+    assert (
+        "Will not be published automatically: the TikTok account&#39;s posting mode is manual"
+        in page
+    )
+    assert (
+        "Sent to the creator&#39;s TikTok drafts inbox instead of published: the account&#39;s "
+        "posting mode is manual" in page
+    )
+    assert 'class="small err"' not in page  # the reason is a warning, not shown twice as error

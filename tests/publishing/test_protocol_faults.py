@@ -342,7 +342,9 @@ def test_instagram_in_manual_mode_waits_for_a_person_without_calling_the_platfor
     post_id = new_post(account_id)  # posting mode is manual by default
     outcome = publish_post(post_id)
     assert outcome.status == "pending_manual"
-    assert outcome.error and outcome.error["code"] == "MANUAL_POSTING"
+    assert outcome.error and outcome.error["code"] == "ACCOUNT_POSTING_MODE_MANUAL"
+    assert outcome.error["outcome"] == "pending_manual"
+    assert post_row(post_id).last_error == outcome.error
     assert len(fake.calls) == calls
 
 
@@ -362,7 +364,12 @@ def test_tiktok_manual_mode_sends_to_the_drafts_inbox(
     endpoint = "/inbox/video/init/" if kind == "video" else TIKTOK_INIT
     assert fake.count_calls(endpoint) == 1
     assert fake.count_calls("creator_info") == 0  # a draft needs no creator info
-    assert post_row(post_id).platform_publish_id == live[0].publish_id
+    post = post_row(post_id)
+    assert post.platform_publish_id == live[0].publish_id
+    assert post.last_error and post.last_error["code"] == "ACCOUNT_POSTING_MODE_MANUAL"
+    assert post.last_error["outcome"] == "draft"  # says why it is a draft, not published
+    [published] = events_of(post_id, "post.published")
+    assert published.data["reason"]["code"] == "ACCOUNT_POSTING_MODE_MANUAL"
 
 
 def test_processing_on_the_platform_is_deferred_then_settled(

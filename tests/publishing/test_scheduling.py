@@ -374,3 +374,145 @@ def test_retry_puts_a_post_needing_a_person_back_in_line(
         )
     assert_error(client.post(f"/v1/scheduled-posts/{post_id}/retry", headers=headers), 409,
                  "OUTCOME_UNKNOWN")  # fmt: skip
+
+
+# ---- a publish that will not (or did not) go out publicly says why ----
+
+
+def manual_account(world: dict[str, Any], platform: str) -> str:
+    from tests.social.helpers import make_account
+
+    return make_account(
+        world["project"]["id"],
+        platform=platform,
+        handle=f"manual.{platform}",
+        posting_mode="manual",
+    )
+
+
+def test_publish_to_a_manual_account_says_it_will_not_publish(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    headers = world["headers"]
+    tiktok, instagram = manual_account(world, "tiktok"), manual_account(world, "instagram")
+    response = schedule(
+        client,
+        world,
+        "2031-11-01T12:00:00Z",
+        [
+            {"socialAccountId": tiktok, "mode": "publish"},
+            {"socialAccountId": instagram, "mode": "publish"},
+            {"socialAccountId": world["tiktok"], "mode": "publish"},  # automatic: publishes
+        ],
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    ids = body["scheduledPostIds"]
+    assert body["gateStatus"] == "queued"
+    warnings = body["warnings"]
+    assert [
+        (w["scheduledPostId"], w["socialAccountId"], w["code"], w["outcome"]) for w in warnings
+    ] == [
+        (ids[0], tiktok, "ACCOUNT_POSTING_MODE_MANUAL", "draft"),
+        (ids[1], instagram, "ACCOUNT_POSTING_MODE_MANUAL", "pending_manual"),
+    ]
+    assert "posting mode is manual" in warnings[0]["message"]
+    assert "drafts" in warnings[0]["message"]
+
+    got = client.get(f"/v1/scheduled-posts/{ids[0]}", headers=headers).json()
+    assert got["status"] == "queued" and got["internalStatus"] == "ready"
+    assert [(w["code"], w["outcome"]) for w in got["warnings"]] == [
+        ("ACCOUNT_POSTING_MODE_MANUAL", "draft")
+    ]
+    assert got["warnings"][0]["message"] == warnings[0]["message"]
+    assert client.get(f"/v1/scheduled-posts/{ids[2]}", headers=headers).json()["warnings"] == []
+    listed = client.get(
+        f"/v1/projects/{world['project']['id']}/scheduled-posts?socialAccountId={instagram}",
+        headers=headers,
+    ).json()["items"]
+    assert [(i["id"], [w["code"] for w in i["warnings"]]) for i in listed] == [
+        (ids[1], ["ACCOUNT_POSTING_MODE_MANUAL"])
+    ]
+
+    # A draft asked for is no surprise: nothing to say.
+    drafted = schedule(
+        client, world, "2031-11-02T12:00:00Z", [{"socialAccountId": tiktok, "mode": "draft"}]
+    ).json()
+    assert drafted["warnings"] == []
+    got = client.get(f"/v1/scheduled-posts/{drafted['scheduledPostIds'][0]}", headers=headers)
+    assert got.json()["warnings"] == []
+
+    # A queued post follows the account: switched to automatic, it will publish.
+    patched = client.patch(
+        f"/v1/social-accounts/{instagram}", json={"postingMode": "automatic"}, headers=headers
+    )
+    assert patched.status_code == 200, patched.text
+    assert client.get(f"/v1/scheduled-posts/{ids[1]}", headers=headers).json()["warnings"] == []
+
+
+def test_a_publish_sent_to_drafts_keeps_the_reason(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    from layers.publishing.service import publish_post
+
+    headers = world["headers"]
+    tiktok, instagram = manual_account(world, "tiktok"), manual_account(world, "instagram")
+    just_now = iso(datetime.now(UTC))
+    ids = schedule(
+        client,
+        world,
+        just_now,
+        [
+            {"socialAccountId": tiktok, "mode": "publish"},
+            {"socialAccountId": instagram, "mode": "publish"},
+        ],
+    ).json()["scheduledPostIds"]
+    assert publish_post(ids[0]).status == "draft"
+    assert publish_post(ids[1]).status == "pending_manual"
+
+    drafted = client.get(f"/v1/scheduled-posts/{ids[0]}", headers=headers).json()
+    assert drafted["status"] == "draft" and drafted["internalStatus"] == "draft"
+    assert drafted["lastError"]["code"] == "ACCOUNT_POSTING_MODE_MANUAL"
+    assert [(w["code"], w["outcome"]) for w in drafted["warnings"]] == [
+        ("ACCOUNT_POSTING_MODE_MANUAL", "draft")
+    ]
+    waiting = client.get(f"/v1/scheduled-posts/{ids[1]}", headers=headers).json()
+    assert waiting["internalStatus"] == "pending_manual"
+    assert waiting["lastError"]["code"] == "ACCOUNT_POSTING_MODE_MANUAL"
+    assert [(w["code"], w["outcome"]) for w in waiting["warnings"]] == [
+        ("ACCOUNT_POSTING_MODE_MANUAL", "pending_manual")
+    ]
+    # The reason is the post's own record: it stays when the account changes later.
+    client.patch(
+        f"/v1/social-accounts/{tiktok}", json={"postingMode": "automatic"}, headers=headers
+    )
+    again = client.get(f"/v1/scheduled-posts/{ids[0]}", headers=headers).json()
+    assert [w["code"] for w in again["warnings"]] == ["ACCOUNT_POSTING_MODE_MANUAL"]
+
+
+def test_a_post_diverted_by_an_earlier_version_still_says_why(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    (post_id,) = schedule(
+        client,
+        world,
+        "2031-11-03T12:00:00Z",
+        [{"socialAccountId": world["instagram"], "mode": "publish"}],
+    ).json()["scheduledPostIds"]
+    with kit_db.get_database().transaction() as session:
+        session.execute(
+            sa.update(ScheduledPost)
+            .where(ScheduledPost.id == post_id)
+            .values(
+                status="pending_manual",
+                last_error={"code": "MANUAL_POSTING", "message": "Published by a person."},
+            )
+        )
+    got = client.get(f"/v1/scheduled-posts/{post_id}", headers=world["headers"]).json()
+    assert got["warnings"] == [
+        {
+            "code": "ACCOUNT_POSTING_MODE_MANUAL",
+            "message": "Published by a person.",
+            "outcome": "pending_manual",
+        }
+    ]

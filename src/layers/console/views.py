@@ -263,9 +263,9 @@ def calendar(
         cursor=None,
         limit=2000,
     )
-    platforms = scheduling.platforms(session, rows)
+    accounts = scheduling.accounts(session, rows)
     outs = sorted(
-        (scheduling.to_out(p, platforms.get(p.social_account_id)) for p in rows),
+        (scheduling.to_out(p, accounts.get(p.social_account_id)) for p in rows),
         key=lambda p: p.scheduled_for,
     )
     contents: dict[str, Any] = {}

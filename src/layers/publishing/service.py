@@ -13,7 +13,8 @@ Exactly once, by construction:
 3. **Gates,** before any platform call: the account is gone (the post is canceled) or
    unhealthy (the post is held: back to ``ready`` with ``hold_reason``; a reconnect releases
    it); ``managed`` mode, or Instagram in manual posting mode → ``pending_manual``; TikTok in
-   ``draft`` mode or manual posting mode → the creator's drafts inbox (status ``draft``); no
+   ``draft`` mode or manual posting mode → the creator's drafts inbox (status ``draft``); a
+   publish diverted by the posting mode records why in ``last_error`` (`rules`); no
    publishable content → ``pending_manual``; the platform's posting quota (our own count of
    the last 24 hours against the documented cap, and Instagram's
    ``content_publishing_limit``) → held until it frees.
@@ -56,6 +57,7 @@ from layers.models.projects import Project
 from layers.models.publishing import PublishAttempt, ScheduledPost
 from layers.models.social import SocialAccount
 from layers.publishing import content as content_seam
+from layers.publishing import rules
 from layers.social import tokens
 from layers.social.platforms import registry
 from layers.social.platforms.base import (
@@ -335,6 +337,11 @@ class _Run:
             )
         if status in ("posted", "draft"):
             values["posted_at"] = now
+        reason = None
+        if status == "draft" and error is None and self.c.mode == "publish":
+            # A publish that went to the drafts inbox: the post records why.
+            reason = rules.sent_to_drafts(self.platform).error(clock.isoformat_z(now))
+            values["last_error"] = reason
         if status == "canceled":
             values["canceled_at"] = now
         with get_database().transaction() as session:
@@ -360,6 +367,7 @@ class _Run:
                         "status": status,
                         "platformPostId": outcome.post_id if outcome else None,
                         "platformUrl": outcome.url if outcome else None,
+                        **({"reason": reason} if reason else {}),
                     },
                 )
             elif status in ("failed", "pending_manual"):
@@ -371,7 +379,7 @@ class _Run:
             result,
             platform_post_id=outcome.post_id if outcome else None,
             platform_url=outcome.url if outcome else None,
-            error=error,
+            error=error or reason,
         )
 
     def _release(
@@ -525,18 +533,14 @@ class _Run:
                     "MANAGED_UNAVAILABLE", "No managed-distribution provider is connected."
                 ),
             )
-        manual = posting_mode != "automatic"
-        if self.platform == "instagram" and (manual or mode == "draft"):
+        diverted = rules.diversion(self.platform, posting_mode, mode, applied=True)
+        if diverted is not None and diverted.outcome == "pending_manual":
             return self._finish(
                 "pending_manual",
                 "pending_manual",
-                error=_error(
-                    "MANUAL_POSTING",
-                    "Instagram posts of this account are published by a person "
-                    "(posting mode manual).",
-                ),
+                error=diverted.error(clock.isoformat_z(clock.now())),
             )
-        draft = self.platform == "tiktok" and (manual or mode == "draft")
+        draft = mode == "draft" or diverted is not None
         cap = None if draft else DAILY_CAPS.get(self.platform)
         now = clock.now()
         try:

@@ -106,8 +106,8 @@ def list_scheduled_posts(
         cursor=cursor,
         limit=limit,
     )
-    platforms = service.platforms(session, rows)
+    accounts = service.accounts(session, rows)
     return ScheduledPostList(
-        items=[service.to_out(p, platforms.get(p.social_account_id)) for p in rows],
+        items=[service.to_out(p, accounts.get(p.social_account_id)) for p in rows],
         next_cursor=next_cursor,
     )

@@ -56,10 +56,40 @@ class ScheduleBody(RequestModel):
     targets: Annotated[list[ScheduleTarget], Field(min_length=1, max_length=50)]
 
 
+class WarningCode(StrEnum):
+    """Why a post will not be (or was not) published as asked (`layers.publishing.rules`)."""
+
+    ACCOUNT_POSTING_MODE_MANUAL = "ACCOUNT_POSTING_MODE_MANUAL"
+    DRAFT_UNSUPPORTED = "DRAFT_UNSUPPORTED"
+
+
+class PostWarning(ApiModel):
+    """A post that will not be published publicly at its time, and why."""
+
+    code: WarningCode = Field(
+        description="Stable: `ACCOUNT_POSTING_MODE_MANUAL` (the account's posting mode is not "
+        "automatic) or `DRAFT_UNSUPPORTED` (a draft on a platform with no drafts inbox)."
+    )
+    message: str = Field(description="The same in words, for people.")
+    outcome: Literal["draft", "pending_manual"] = Field(
+        description="What the post becomes instead of published (its internal status): "
+        "`draft` (in the creator's drafts inbox) or `pending_manual` (waits for a person)."
+    )
+
+
+class ScheduleWarning(PostWarning):
+    scheduled_post_id: str
+    social_account_id: str
+
+
 class ScheduleResult(ApiModel):
     scheduled_post_ids: list[str]
     gate_status: str
     scheduled_for: UtcDateTime
+    warnings: list[ScheduleWarning] = Field(
+        description="One per post that will not be published publicly at its time (e.g. its "
+        "account's posting mode is manual); empty when every post will publish as asked."
+    )
 
 
 class RescheduleBody(RequestModel):
@@ -113,6 +143,11 @@ class ScheduledPostOut(ApiModel):
     published_at: UtcDateTime | None
     canceled_at: UtcDateTime | None
     last_error: dict[str, Any] | None
+    warnings: list[PostWarning] = Field(
+        description="Why the post will not be (or was not) published as asked. Before its "
+        "first attempt this follows the account's current posting mode; afterwards it is what "
+        "publishing recorded (also in `lastError`). Empty when it publishes as asked."
+    )
     created_at: UtcDateTime
     updated_at: UtcDateTime
 

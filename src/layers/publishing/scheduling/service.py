@@ -9,6 +9,7 @@ is a conditional UPDATE on the statuses it may come from, so a publisher that cl
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from pydantic.alias_generators import to_camel
@@ -32,12 +33,16 @@ from layers.models.projects import Project
 from layers.models.publishing import ScheduledPost
 from layers.models.social import SocialAccount
 from layers.projects import service as projects
+from layers.publishing import rules
 from layers.publishing.scheduling.schemas import (
     PostStatus,
+    PostWarning,
     ScheduleBody,
     ScheduledPostOut,
     ScheduleResult,
     ScheduleTarget,
+    ScheduleWarning,
+    WarningCode,
 )
 
 CLOCK_SKEW = timedelta(seconds=30)
@@ -180,6 +185,7 @@ def schedule(
         accounts.append(_check_target(session, project, container, index, target))
     local_time = local_isoformat(scheduled_at, project.timezone)
     ids = []
+    warnings = []
     for target, account in zip(body.targets, accounts, strict=True):
         post = ScheduledPost(
             id=new_id("sp"),
@@ -201,8 +207,22 @@ def schedule(
         )
         session.add(post)
         ids.append(post.id)
+        diverted = rules.diversion(account.platform, account.posting_mode, post.mode)
+        if diverted is not None:
+            warnings.append(
+                ScheduleWarning(
+                    scheduled_post_id=post.id,
+                    social_account_id=account.id,
+                    **_warning(diverted).model_dump(),
+                )
+            )
     session.flush()
-    return ScheduleResult(scheduled_post_ids=ids, gate_status="queued", scheduled_for=scheduled_at)
+    return ScheduleResult(
+        scheduled_post_ids=ids,
+        gate_status="queued",
+        scheduled_for=scheduled_at,
+        warnings=warnings,
+    )
 
 
 def get(session: Session, tenant: TenantScope, post_id: str) -> ScheduledPost:
@@ -387,17 +407,48 @@ def page(
     return rows, None
 
 
-def platforms(session: Session, rows: list[ScheduledPost]) -> dict[str, str]:
+class AccountFacts(NamedTuple):
+    """What a post's view needs of its account."""
+
+    platform: str
+    posting_mode: str
+
+
+def accounts(session: Session, rows: list[ScheduledPost]) -> dict[str, AccountFacts]:
+    """The accounts of `rows` (one query), by id."""
     ids = {row.social_account_id for row in rows}
     if not ids:
         return {}
     found = session.execute(
-        sa.select(SocialAccount.id, SocialAccount.platform).where(SocialAccount.id.in_(ids))
+        sa.select(SocialAccount.id, SocialAccount.platform, SocialAccount.posting_mode).where(
+            SocialAccount.id.in_(ids)
+        )
     )
-    return {account_id: platform for account_id, platform in found}
+    return {account_id: AccountFacts(platform, mode) for account_id, platform, mode in found}
 
 
-def to_out(post: ScheduledPost, platform: str | None) -> ScheduledPostOut:
+def _warning(diverted: rules.Diversion) -> PostWarning:
+    return PostWarning(
+        code=WarningCode(diverted.code),
+        message=diverted.message,
+        outcome="draft" if diverted.outcome == "draft" else "pending_manual",
+    )
+
+
+def warnings(post: ScheduledPost, account: AccountFacts | None) -> list[PostWarning]:
+    """Why `post` will not be (or was not) published as asked (`rules.warnings_of`)."""
+    found = rules.warnings_of(
+        status=post.status,
+        mode=post.mode,
+        last_error=post.last_error,
+        platform=account.platform if account is not None else None,
+        posting_mode=account.posting_mode if account is not None else None,
+    )
+    return [_warning(d) for d in found]
+
+
+def to_out(post: ScheduledPost, account: AccountFacts | None) -> ScheduledPostOut:
+    platform = account.platform if account is not None else None
     return ScheduledPostOut(
         id=post.id,
         project_id=post.project_id,
@@ -420,15 +471,17 @@ def to_out(post: ScheduledPost, platform: str | None) -> ScheduledPostOut:
         published_at=post.posted_at,
         canceled_at=post.canceled_at,
         last_error=post.last_error,
+        warnings=warnings(post, account),
         created_at=post.created_at,
         updated_at=post.updated_at,
     )
 
 
 def one_out(session: Session, post: ScheduledPost) -> ScheduledPostOut:
-    """`to_out` of one post, with its account's platform."""
+    """`to_out` of one post, with its account's facts."""
     account = session.get(SocialAccount, post.social_account_id)
-    return to_out(post, account.platform if account is not None else None)
+    facts = AccountFacts(account.platform, account.posting_mode) if account is not None else None
+    return to_out(post, facts)
 
 
 def cancel_for_archived_project(session: Session, project: Project) -> int:
