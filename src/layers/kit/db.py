@@ -119,7 +119,10 @@ def private_sqlite_file(url: str) -> None:
     path = sa.engine.make_url(url).database
     if not path or path == ":memory:" or path.startswith("file:"):
         return
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    # Never open (and close) a database file that exists: closing any descriptor of a file
+    # drops every POSIX lock this process holds on it, SQLite's included.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
         with contextlib.suppress(FileNotFoundError):
             if stat.S_IMODE(os.stat(name).st_mode) & 0o077:
