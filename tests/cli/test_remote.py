@@ -299,6 +299,17 @@ def test_runs_list_show_logs_and_retry(env: dict[str, str]) -> None:
     assert retry_run["retryOf"] == failed_run["id"] and retry_run["trigger"] == "cli"
     assert [a["kept"] for a in retry_run["activities"]] == [True]
 
+    # the layer shows each command's last run, the retry included
+    layer_json = as_json(cli("layers", "show", layer["id"], "--json", env=env))
+    assert layer_json["lastRunId"] == retry_run["id"]
+    assert layer_json["commands"]["body-fails"]["lastRunId"] == retry_run["id"]
+    assert layer_json["commands"]["three-steps"]["lastRunId"] == completed_id
+    human = ok(cli("layers", "show", layer["id"], env=env)).stdout
+    rows = {line.split()[1]: line for line in human.splitlines() if line.startswith("│")}
+    assert f"{retry_run['id']} at 20" in rows["body-fails"]
+    assert f"{completed_id} at 20" in rows["three-steps"]
+    assert f"last run {retry_run['id']} at 20" in human
+
     refused = cli("runs", "retry", completed_id, env=env)
     assert refused.returncode == 1 and refused.stderr.startswith("error: CONFLICT: ")
 

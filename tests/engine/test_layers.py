@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from tests.console.helpers import browser, sign_in
 from tests.engine.helpers import execute, install, new_project, wait_for_run
 from tests.support import Tenant, assert_error, key_with_scopes
 
@@ -255,3 +258,91 @@ def test_retrying_a_failed_install_activates_the_layer(client: TestClient, tenan
     active = client.get(f"/v1/layers/{layer['id']}", headers=headers).json()
     assert active["status"] == "active" and active["error"] is None
     assert active["commands"]["nightly"]["nextRunAt"] is not None
+
+
+def test_each_command_shows_its_last_run_whatever_started_it(
+    app: object, client: TestClient, tenant: Tenant
+) -> None:
+    headers = tenant.headers(test=True)
+    project_id = new_project(client, headers)
+    layer = install(client, headers, project_id)
+    layer_id = layer["id"]
+
+    def shown() -> dict[str, Any]:
+        body: dict[str, Any] = client.get(f"/v1/layers/{layer_id}", headers=headers).json()
+        return body
+
+    def listed(path: str, **params: str) -> dict[str, Any]:
+        items = client.get(path, params=params, headers=headers).json()["items"]
+        return next(item for item in items if item["id"] == layer_id)
+
+    def last(body: dict[str, Any], command_id: str) -> tuple[str | None, str | None]:
+        command = body["commands"][command_id]
+        return command["lastRunId"], command["lastRunAt"]
+
+    install_run = wait_for_run(client, headers, layer["installRunId"])
+    installed = shown()
+    assert last(installed, "initialize") == (install_run["id"], install_run["createdAt"])
+    assert (installed["lastRunId"], installed["lastRunAt"]) == last(installed, "initialize")
+    assert last(installed, "three-steps") == (None, None)
+
+    accepted = execute(client, headers, layer_id, "three-steps", {"marker": "last-run"})
+    run = client.get(f"/v1/runs/{accepted['runId']}", headers=headers).json()
+    assert run["createdAt"] >= install_run["createdAt"]
+    for body in (
+        shown(),
+        listed("/v1/layers", projectId=project_id),
+        listed(f"/v1/projects/{project_id}/layers"),
+    ):
+        assert last(body, "three-steps") == (run["id"], run["createdAt"])
+        assert (body["lastRunId"], body["lastRunAt"]) == (run["id"], run["createdAt"])
+        assert last(body, "initialize") == (install_run["id"], install_run["createdAt"])
+        assert last(body, "refresh") == (None, None)
+    wait_for_run(client, headers, run["id"])
+
+    # a retry is a run of its command too
+    failed = wait_for_run(
+        client, headers, execute(client, headers, layer_id, "body-fails")["runId"]
+    )
+    assert last(shown(), "body-fails") == (failed["id"], failed["createdAt"])
+    retried = client.post(f"/v1/runs/{failed['id']}/retry", headers=headers).json()
+    assert last(shown(), "body-fails")[0] == retried["runId"] == shown()["lastRunId"]
+    wait_for_run(client, headers, retried["runId"])
+
+    # so is a run a config change starts: the PATCH response already shows it
+    patched = client.patch(
+        f"/v1/layers/{layer_id}", json={"config": {"greeting": "hey"}}, headers=headers
+    ).json()
+    [refresh] = patched["triggeredRunIds"]
+    assert last(patched, "refresh")[0] == refresh == patched["lastRunId"]
+    assert last(shown(), "three-steps") == (run["id"], run["createdAt"]), "per command"
+    wait_for_run(client, headers, refresh)
+
+    # the console's Commands tab links each command's last run
+    web = browser(app)
+    sign_in(web, tenant.test)
+    page = web.get(f"/console/layers/{layer_id}?tab=commands")
+    assert page.status_code == 200, page.text
+    rows = dict(re.findall(r'<tr id="cmd-([a-z0-9-]+)">(.*?)</tr>', page.text, re.S))
+    assert f'href="?tab=runs&run={run["id"]}"' in rows["three-steps"]
+    assert f'href="?tab=runs&run={refresh}"' in rows["refresh"]
+    assert "?tab=runs" not in rows["crunch"]
+
+
+def test_last_runs_are_found_through_the_index() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from layers.engine.runs.service import last_runs_query
+    from layers.kit.db import get_database
+
+    db = get_database()
+    if db.dialect != "sqlite":
+        pytest.skip("the plan is checked on SQLite; PostgreSQL plans by table size")
+    query = last_runs_query([("lyr_a", "refresh"), ("lyr_b", "nightly")])
+    sql = query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+    with db.engine.connect() as conn:
+        plan = [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    seeks = [step for step in plan if "layer_runs" in step]
+    assert len(seeks) == 2, plan
+    assert all("USING COVERING INDEX ix_layer_runs_layer_command" in step for step in seeks), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan

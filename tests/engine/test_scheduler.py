@@ -79,6 +79,7 @@ def test_a_probe_that_finds_nothing_leaves_no_run(
     assert scheduled_runs(layer["id"], "every-minute") == []
     nxt = client.get(f"/v1/layers/{layer['id']}", headers=headers).json()
     assert nxt["commands"]["every-minute"]["nextRunAt"] == "2031-03-10T03:05:00.000Z"
+    assert nxt["commands"]["every-minute"]["lastRunId"] is None, "no run, no last run"
     client.patch(f"/v1/layers/{layer['id']}", json={"config": {"work": True}}, headers=headers)
     for minute in range(5, 9):
         for run_id in tick_at(manual, at(3, minute)).started:
@@ -88,6 +89,9 @@ def test_a_probe_that_finds_nothing_leaves_no_run(
     assert [r.id for r in runs] == [
         deterministic_id("run", at(3, m), layer["id"], "every-minute") for m in range(5, 9)
     ]
+    shown = client.get(f"/v1/layers/{layer['id']}", headers=headers).json()
+    assert shown["commands"]["every-minute"]["lastRunId"] == runs[-1].id
+    assert shown["commands"]["every-minute"]["lastRunAt"] == "2031-03-10T03:08:00.000Z"
 
 
 def test_a_cron_override_moves_the_next_run(

@@ -37,6 +37,12 @@ def _config_text(config: dict[str, Any]) -> str:
     return json.dumps(config, indent=2, ensure_ascii=False, sort_keys=True)
 
 
+def _last_run(item: dict[str, Any]) -> str | None:
+    """``run_… at 2026-05-15 09:00:00`` for a layer or a command that has run."""
+    run_id = item.get("lastRunId")
+    return f"{run_id} at {short_time(item.get('lastRunAt'))}" if run_id else None
+
+
 def show_layer(layer: dict[str, Any]) -> None:
     out.print(f"{layer['id']}  {layer.get('name')}  {status(layer.get('status'))}")
     out.print(
@@ -44,6 +50,8 @@ def show_layer(layer: dict[str, Any]) -> None:
         f"project {layer.get('projectId')}, config version {layer.get('configVersion')}",
         markup=False,
     )
+    if layer.get("lastRunId"):
+        out.print(f"last run {_last_run(layer)}", markup=False)
     error = layer.get("error")
     if error:
         out.print(
@@ -60,7 +68,7 @@ def show_layer(layer: dict[str, Any]) -> None:
                     f"{c.get('workflow')} v{c.get('workflowVersion')}",
                     c.get("cron"),
                     short_time(c.get("nextRunAt")),
-                    c.get("lastRunId"),
+                    _last_run(c),
                 )
                 for name, c in commands.items()
             ],

@@ -117,11 +117,6 @@ def hooks(session: Session, tenant: TenantScope, project_id: str, limit: int) ->
 # ---- starting a generation -----------------------------------------------------------------
 
 
-def _read_project(tenant: TenantScope, project_id: str) -> Project:
-    with get_database().transaction(write=False) as check:
-        return projects.get(check, tenant, project_id)
-
-
 def _influencer(session: Session, project: Project, influencer_id: str) -> Influencer:
     influencer = (
         session.get(Influencer, influencer_id) if has_prefix(influencer_id, "inf") else None
@@ -225,18 +220,19 @@ def _demo_video(session: Session, project: Project, media_id: str | None) -> App
     return media
 
 
-def start(
+@dataclass(frozen=True)
+class _Checked:
+    project: Project
+    influencer: Influencer | None
+    account: SocialAccount | None
+    media_id: str | None
+
+
+def _check(
     session: Session, tenant: TenantScope, project_id: str, request: GenerationRequest
-) -> tuple[ContentContainer, Job]:
-    """Validate, then create the container and its job and enqueue the workflow."""
-    project = _read_project(tenant, project_id)
-    source_kind = REMIX_SOURCE_KIND.get(request.format)
-    if source_kind:
-        # Refuse a remix without an actor before its source may go to the network.
-        if not (request.influencer_id or request.social_account_id):
-            raise _no_actor()
-        assert request.tiktok_video_id is not None
-        sources.resolve(project.livemode, request.tiktok_video_id, source_kind)
+) -> _Checked:
+    """Everything about `request` that the database alone can refuse: the project (found,
+    active), the actor, the demo video."""
     project = projects.get(session, tenant, project_id)
     if project.status != "active":
         raise Conflict(f"Project {project.id} is archived.", projectId=project.id)
@@ -250,13 +246,33 @@ def start(
     media_id = None
     if request.format == "ugc-remix":
         media_id = _demo_video(session, project, request.media_id).id
+    return _Checked(project, influencer, account, media_id)
+
+
+def start(
+    session: Session, tenant: TenantScope, project_id: str, request: GenerationRequest
+) -> tuple[ContentContainer, Job]:
+    """Validate, then create the container and its job and enqueue the workflow.
+
+    A remix resolves its TikTok source, which may go to the network (and answers 503 in live
+    mode without Research API credentials): that comes after every other check, made first in
+    a read transaction of its own, and before this request's transaction takes a lock. The
+    checks run again in that transaction (the world may have moved meanwhile).
+    """
+    source_kind = REMIX_SOURCE_KIND.get(request.format)
+    if source_kind:
+        with get_database().transaction(write=False) as check:
+            livemode = _check(check, tenant, project_id, request).project.livemode
+        assert request.tiktok_video_id is not None
+        sources.resolve(livemode, request.tiktok_video_id, source_kind)
+    checked = _check(session, tenant, project_id, request)
     return create(
         session,
-        project,
+        checked.project,
         request,
-        influencer_id=influencer.id if influencer else None,
-        social_account_id=account.id if account else None,
-        media_id=media_id,
+        influencer_id=checked.influencer.id if checked.influencer else None,
+        social_account_id=checked.account.id if checked.account else None,
+        media_id=checked.media_id,
     )
 
 

@@ -101,6 +101,8 @@ class Run(Tenant, Base):
     __table_args__ = (
         sa.Index("ix_layer_runs_tenant", "org_id", "livemode", "id"),
         sa.Index("ix_layer_runs_layer", "layer_id", "id"),
+        # a command's last run: one index seek per (layer, command), see runs.service.last_runs
+        sa.Index("ix_layer_runs_layer_command", "layer_id", "command_id", "created_at", "id"),
         sa.Index("ix_layer_runs_parent", "parent_run_id", "id"),
         sa.Index("ix_layer_runs_retry_of", "retry_of"),
     )

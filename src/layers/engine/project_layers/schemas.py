@@ -80,8 +80,10 @@ class LayerCommandOut(ApiModel):
     parameters_schema: dict[str, Any] | None
     cron: str | None = Field(description="Effective cron (scheduled commands).")
     next_run_at: UtcDateTime | None
-    last_run_at: UtcDateTime | None
-    last_run_id: str | None
+    last_run_at: UtcDateTime | None = Field(
+        description="When the command's most recent run was started (whatever its trigger)."
+    )
+    last_run_id: str | None = Field(description="The command's most recent run.")
 
 
 class LayerError(ApiModel):
@@ -102,6 +104,10 @@ class LayerOut(ApiModel):
     config_version: int
     error: LayerError | None
     install_run_id: str | None
+    last_run_at: UtcDateTime | None = Field(
+        description="When the layer's most recent run (of any command) was started."
+    )
+    last_run_id: str | None = Field(description="The layer's most recent run, of any command.")
     commands: dict[str, LayerCommandOut]
     created_at: UtcDateTime
     updated_at: UtcDateTime

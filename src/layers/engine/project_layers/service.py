@@ -540,13 +540,24 @@ def to_outs(session: Session, layers: Sequence[ProjectLayer]) -> list[LayerOut]:
         query = sa.select(LayerSchedule).where(LayerSchedule.layer_id.in_(ids))
         for row in session.scalars(query):
             schedules[(row.layer_id, row.command_id)] = row
+    templates = {layer.id: registry.for_layer(layer) for layer in layers}
+    last_runs = runs.last_runs(
+        session,
+        [
+            (layer_id, command_id)
+            for layer_id, template in templates.items()
+            if template is not None
+            for command_id in template.commands
+        ],
+    )
     result = []
     for layer in layers:
-        template = registry.for_layer(layer)
+        template = templates[layer.id]
         commands: dict[str, LayerCommandOut] = {}
         if template is not None:
             for command_id, command in template.commands.items():
                 schedule = schedules.get((layer.id, command_id))
+                last = last_runs.get((layer.id, command_id))
                 commands[command_id] = LayerCommandOut(
                     trigger=command.trigger,
                     workflow=command.workflow,
@@ -557,9 +568,14 @@ def to_outs(session: Session, layers: Sequence[ProjectLayer]) -> list[LayerOut]:
                     else None,
                     cron=cron_for(template, command_id, layer.config),
                     next_run_at=schedule.next_run_at if schedule else None,
-                    last_run_at=schedule.last_run_at if schedule else None,
-                    last_run_id=schedule.last_run_id if schedule else None,
+                    last_run_at=last.at if last else None,
+                    last_run_id=last.run_id if last else None,
                 )
+        latest = max(
+            (last_runs[(layer.id, c)] for c in commands if (layer.id, c) in last_runs),
+            key=lambda last: (last.at, last.run_id),
+            default=None,
+        )
         result.append(
             LayerOut(
                 id=layer.id,
@@ -573,6 +589,8 @@ def to_outs(session: Session, layers: Sequence[ProjectLayer]) -> list[LayerOut]:
                 config_version=layer.config_version,
                 error=LayerError.model_validate(layer.error) if layer.error else None,
                 install_run_id=layer.install_run_id,
+                last_run_at=latest.at if latest else None,
+                last_run_id=latest.run_id if latest else None,
                 commands=commands,
                 created_at=layer.created_at,
                 updated_at=layer.updated_at,
