@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 
 NODE_DEPS := $(VENV)/node/node_modules/typescript/package.json
 
-.PHONY: up test lint format chromium clean
+.PHONY: up test fuzz lint format chromium clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required" >&2; exit 1; }
@@ -31,6 +31,14 @@ up: $(STAMP)
 
 test: $(STAMP) $(NODE_DEPS) chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Schemathesis over the whole OpenAPI document with many more examples per operation than the
+# suite's 25 (tests/test_openapi_fuzz.py reads LAYERS_FUZZ_EXAMPLES). On PostgreSQL, set
+# LAYERS_TEST_DATABASE_URL as for `make test`.
+FUZZ_EXAMPLES ?= 250
+
+fuzz: $(STAMP)
+	LAYERS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_openapi_fuzz.py $(PYTEST_ARGS)
 
 # The TypeScript compiler, for the end-to-end test that runs the seed's TypeScript quickstart.
 $(NODE_DEPS):

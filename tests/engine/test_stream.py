@@ -9,9 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+import schemathesis
 import uvicorn
 from fastapi.testclient import TestClient
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from layers.app import openapi_document
 from tests.engine.helpers import execute, install, new_project, wait_for_run
 from tests.support import Tenant, assert_error, free_port, wait_for
 
@@ -97,3 +100,39 @@ def test_a_finished_run_streams_its_logs_and_ends(client: TestClient, tenant: Te
     assert body.count("event: log") == 2 and body.rstrip().endswith('data: {"status":"completed"}')
     missing = client.get("/v1/runs/run_01ARZ3NDEKTSV4RRFFQ69G5FAV/logs/stream", headers=headers)
     assert_error(missing, 404, "NOT_FOUND")
+
+
+def test_the_document_describes_each_event_of_the_stream(
+    client: TestClient, tenant: Tenant
+) -> None:
+    """The 200 is described event by event (`layers.kit.sse`), not as a bare string, so a
+    response-schema check reads a real stream and passes; ``{"type": "string"}`` failed it
+    (schemathesis parses the stream into events: ST108 "SSE event violates schema")."""
+    document = openapi_document()
+    operation = document["paths"]["/v1/runs/{run_id}/logs/stream"]["get"]
+    content = operation["responses"]["200"]["content"]
+    assert list(content) == ["text/event-stream"]
+    kinds = content["text/event-stream"]["schema"]["oneOf"]
+    names = [kind["properties"]["event"]["const"] for kind in kinds]
+    assert names == ["run", "activity", "log", "end", "timeout"]
+    for kind in kinds:
+        data = kind["properties"]["data"]
+        assert data["type"] == "string" and data["contentMediaType"] == "application/json"
+        assert data["contentSchema"]
+    log_event = kinds[names.index("log")]
+    assert log_event["required"] == ["event", "data", "id"]
+    assert log_event["properties"]["data"]["contentSchema"] == {
+        "$ref": "#/components/schemas/LogOut"
+    }
+
+    headers = tenant.headers(test=True)
+    layer = install(client, headers, new_project(client, headers))
+    run = wait_for_run(client, headers, execute(client, headers, layer["id"], "refresh")["runId"])
+    response = client.get(f"/v1/runs/{run['id']}/logs/stream", headers=headers)
+    assert {"event: run", "event: activity", "event: log", "event: end"} <= set(
+        response.text.splitlines()
+    )
+    case = schemathesis.openapi.from_dict(document)["/v1/runs/{run_id}/logs/stream"]["GET"].Case(
+        path_parameters={"run_id": run["id"]}, headers=headers
+    )
+    case.validate_response(response, checks=[response_schema_conformance, content_type_conformance])

@@ -173,6 +173,21 @@ def test_patch_changes_only_given_fields_and_null_clears(
         )
 
 
+def test_the_document_offers_null_only_where_null_clears() -> None:
+    """Found by the fuzz run: the document allowed ``{"timezone": null}`` on PATCH, which is
+    a 422 (a project always has a timezone); a schema-valid request must not be refused."""
+    from layers.app import openapi_document
+
+    fields = openapi_document()["components"]["schemas"]["ProjectUpdate"]["properties"]
+
+    def nullable(schema: dict[str, Any]) -> bool:
+        return any(option.get("type") == "null" for option in schema.get("anyOf", []))
+
+    kept = ("name", "timezone", "primaryLanguage", "brandVoice", "targetGender")
+    assert [name for name in kept if nullable(fields[name])] == []
+    assert all(nullable(fields[name]) for name in ("tagline", "appName", "customerExternalId"))
+
+
 def test_delete_archives_idempotently_and_patch_restores(
     client: TestClient, tenant: Tenant
 ) -> None:

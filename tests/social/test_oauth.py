@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -88,6 +89,44 @@ def test_return_url_host_must_be_on_the_key_allowlist(
         error = assert_error(response, status, code)
         if code == "RETURN_URL_NOT_ALLOWED":
             assert error["details"]["allowedReturnDomains"] == ["app.example.com"]
+
+
+@pytest.mark.parametrize(
+    "return_url",
+    ["http://[abc/done", "https://[::1/done", "0000", "https://app.example.com@evil.io/"],
+)
+def test_a_return_url_that_is_no_url_is_a_422(
+    client: TestClient, tenant: Tenant, return_url: str
+) -> None:
+    """Found by the fuzz run: ``http://[abc`` made urlsplit raise, a 500 on oauth-url and
+    reauth-url; and the document let any string through that the server then refused."""
+    project_id = new_project(client, tenant, test=True)
+    headers = key_allowing(tenant, ["app.example.com"])
+    for path, body in (
+        ("oauth-url", {"platform": "tiktok"}),
+        ("reauth-url", {"socialAccountId": "sa_01J00000000000000000000000"}),
+    ):
+        response = client.post(
+            f"/v1/projects/{project_id}/social/{path}",
+            json={**body, "returnUrl": return_url},
+            headers=headers,
+        )
+        assert assert_error(response, 422, "VALIDATION")["details"]["fields"][0]["field"] == (
+            "returnUrl"
+        )
+
+
+def test_the_return_url_check_refuses_what_urlsplit_cannot_read() -> None:
+    from types import SimpleNamespace
+
+    from layers.kit.errors import Validation
+    from layers.social.oauth import check_return_url
+
+    principal: Any = SimpleNamespace(allowed_return_domains=["app.example.com"])
+    for console in (False, True):
+        with pytest.raises(Validation) as refused:
+            check_return_url(principal, "http://[abc/done", console=console)
+        assert refused.value.details["fields"][0]["type"] == "url_invalid"
 
 
 def test_localhost_is_allowed_on_bootstrap_keys_only(client: TestClient, tenant: Tenant) -> None:

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, Field, WithJsonSchema
+from pydantic.json_schema import SkipJsonSchema
 
 from layers.kit.schemas import ApiModel, RequestModel, UtcDateTime, text
 
@@ -94,20 +95,25 @@ class ProjectCreate(RequestModel):
     target_gender: TargetGender = TargetGender.all
 
 
+# A field that may be omitted but not cleared: ``null`` is a 422 naming it (`service.update`),
+# so the document does not offer it.
+Omittable = SkipJsonSchema[None]
+
+
 class ProjectUpdate(RequestModel):
     """Omitted fields stay as they are; ``null`` clears the optional ones."""
 
-    name: Name | None = None
+    name: Name | Omittable = None
     status: ProjectStatus | None = None
-    timezone: Timezone | None = None
+    timezone: Timezone | Omittable = None
     customer_external_id: ExternalId | None = None
     owner_email: Email | None = None
-    primary_language: Language | None = None
+    primary_language: Language | Omittable = None
     app_name: AppName | None = None
     app_description: AppDescription | None = None
     tagline: Tagline | None = None
-    brand_voice: BrandVoice | None = None
-    target_gender: TargetGender | None = None
+    brand_voice: BrandVoice | Omittable = None
+    target_gender: TargetGender | Omittable = None
 
 
 class ProjectOut(ApiModel):

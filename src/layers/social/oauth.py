@@ -64,12 +64,16 @@ def is_console_url(return_url: str) -> bool:
 def check_return_url(principal: Principal, return_url: str, *, console: bool = False) -> str:
     """The key's allowlist decides; a connect the console itself starts may also come back to
     the console (`console=True` is passed by the console only, never by the Partner API)."""
+    invalid = Validation.field("returnUrl", "must be an absolute http(s) URL", "url_invalid")
+    try:
+        parts = urlsplit(return_url)
+    except ValueError:  # e.g. "http://[x" (an IPv6 host left open), which urlsplit refuses
+        raise invalid from None
     if console and is_console_url(return_url):
         return return_url
-    parts = urlsplit(return_url)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
-        raise Validation.field("returnUrl", "must be an absolute http(s) URL", "url_invalid")
+        raise invalid
     if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
         raise Validation.field(
             "returnUrl", "must use https (http only for localhost)", "url_scheme"

@@ -24,13 +24,19 @@ class PostingMode(StrEnum):
     manual = "manual"
 
 
+# An absolute http(s) URL: a host spelled in URL characters (no user info; an international
+# name in its xn-- form), an optional port, then anything. `oauth.check_return_url` adds what a
+# pattern cannot say: https unless the host is loopback, and the key's allowed return domains.
+RETURN_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=-]+(:[0-9]*)?([/?#].*)?$"
 ReturnUrl = Annotated[
     str,
     Field(
         min_length=1,
         max_length=2048,
+        pattern=RETURN_URL_PATTERN,
         description="Where the person lands afterwards, with ?state=…&status=success|error. "
-        "Its host must be on the API key's allowed return domains.",
+        "An absolute https URL (http only for localhost) whose host is on the API key's "
+        "allowed return domains.",
         examples=["https://app.example.com/social/connected"],
     ),
 ]

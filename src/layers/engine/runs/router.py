@@ -26,6 +26,7 @@ from layers.engine.runs.schemas import (
     RunTrigger,
 )
 from layers.engine.settings import engine_settings
+from layers.kit import sse
 from layers.kit.http import LayersRoute
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 
@@ -156,10 +157,44 @@ def get_run_logs(
     dependencies=[requires("layers:read")],
     response_class=StreamingResponse,
     responses={
-        200: {
-            "description": "Server-Sent Events: log, run, activity, end (see docs/engine.md).",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-        }
+        200: sse.event_stream(
+            "Server-Sent Events: run, activity, log, then end (or timeout); see docs/engine.md. "
+            "The schema describes one event; `data` is JSON.",
+            sse.event(
+                "run",
+                {
+                    "type": "object",
+                    "required": ["id", "status", "startedAt", "finishedAt", "error"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "status": {"$ref": "#/components/schemas/RunStatus"},
+                        "startedAt": {"type": ["string", "null"]},
+                        "finishedAt": {"type": ["string", "null"]},
+                        "error": {
+                            "anyOf": [{"$ref": "#/components/schemas/RunError"}, {"type": "null"}]
+                        },
+                    },
+                },
+            ),
+            sse.event("activity", {"$ref": "#/components/schemas/ActivityOut"}),
+            sse.event("log", {"$ref": "#/components/schemas/LogOut"}, with_id=True),
+            sse.event(
+                "end",
+                {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {"status": {"$ref": "#/components/schemas/RunStatus"}},
+                },
+            ),
+            sse.event(
+                "timeout",
+                {
+                    "type": "object",
+                    "required": ["lastEventId"],
+                    "properties": {"lastEventId": {"type": "integer"}},
+                },
+            ),
+        )
     },
 )
 def stream_run_logs(
