@@ -207,6 +207,52 @@ def test_fan_out_to_two_accounts_with_platform_settings(
     assert_error(schedule(client, world, "2031-07-01T12:00:00Z", too_many), 422, "VALIDATION")
 
 
+TIKTOK_BOOLEANS = [
+    "disableComment",
+    "disableDuet",
+    "disableStitch",
+    "autoAddMusic",
+    "brandContentToggle",
+    "brandOrganicToggle",
+]
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "false", "yes", "0", 1.0])
+def test_booleans_are_strict(client: TestClient, world: dict[str, Any], value: Any) -> None:
+    """Found by the fuzz run: `brandOrganicToggle: 0` was read as false (201) though the
+    document says boolean; only JSON true and false (and null) are booleans."""
+    before = count_posts(client, world)
+    tiktok = {"socialAccountId": world["tiktok"], "mode": "publish"}
+    for name in TIKTOK_BOOLEANS:
+        target = {**tiktok, "tiktokPostSettings": {name: value}}
+        error = assert_error(
+            schedule(client, world, "2031-06-02T12:00:00Z", [target]), 422, "VALIDATION"
+        )
+        [field] = error["details"]["fields"]
+        assert field["field"] == f"targets.0.tiktokPostSettings.{name}", field
+        assert field["type"] == "bool_type"
+    reel = {"socialAccountId": world["instagram"], "mode": "publish", "shareReelToFeed": value}
+    error = assert_error(schedule(client, world, "2031-06-02T12:00:00Z", [reel]), 422, "VALIDATION")
+    assert [(f["field"], f["type"]) for f in error["details"]["fields"]] == [
+        ("targets.0.shareReelToFeed", "bool_type")
+    ]
+    assert count_posts(client, world) == before
+
+
+def test_strict_booleans_still_take_true_false_and_null(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    settings = {name: index % 2 == 0 for index, name in enumerate(TIKTOK_BOOLEANS)}
+    target = {
+        "socialAccountId": world["tiktok"],
+        "mode": "publish",
+        "tiktokPostSettings": {**settings, "brandOrganicToggle": None},
+        "shareReelToFeed": None,
+    }
+    response = schedule(client, world, "2031-06-03T12:00:00Z", [target])
+    assert response.status_code == 201, response.text
+
+
 def test_reschedule_before_publishing_only(client: TestClient, world: dict[str, Any]) -> None:
     headers = world["headers"]
     [post_id] = schedule(
@@ -301,6 +347,49 @@ def test_list_filters_and_order(client: TestClient, world: dict[str, Any]) -> No
     assert_error(client.get(f"{url}?cursor=bogus!", headers=h), 422, "VALIDATION")
     # other tenants see nothing
     assert_error(client.get(url, headers=headers), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("name", ["since", "until"])
+@pytest.mark.parametrize("value", ["0.5", "0", "1700000000", "-1", "+1", "1.5e9"])
+def test_list_bounds_are_iso_8601_text_not_numbers(
+    client: TestClient, world: dict[str, Any], name: str, value: str
+) -> None:
+    """Found by the fuzz run: `until=0.5` was read as a Unix timestamp (200) though the
+    document says date-time."""
+    url = f"/v1/projects/{world['project']['id']}/scheduled-posts"
+    response = client.get(url, params={name: value}, headers=world["headers"])
+    error = assert_error(response, 422, "VALIDATION")
+    assert [f["field"] for f in error["details"]["fields"]] == [name]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2031-02-01T10:00:00Z",
+        "2031-02-01T02:00:00-08:00",
+        "2031-02-01T10:00:00.5Z",
+        "2031-02-01T10:00",
+    ],
+)
+def test_list_bounds_take_iso_8601_text(
+    client: TestClient, world: dict[str, Any], value: str
+) -> None:
+    url = f"/v1/projects/{world['project']['id']}/scheduled-posts"
+    for name in ("since", "until"):
+        response = client.get(url, params={name: value}, headers=world["headers"])
+        assert response.status_code == 200, response.text
+
+
+def test_the_document_pins_the_list_bounds_to_date_time_text() -> None:
+    from layers.app import openapi_document
+
+    operation = openapi_document()["paths"]["/v1/projects/{project_id}/scheduled-posts"]["get"]
+    for parameter in operation["parameters"]:
+        if parameter["name"] in ("since", "until"):
+            [text, none] = parameter["schema"]["anyOf"]
+            assert none == {"type": "null"}
+            assert text["type"] == "string" and text["format"] == "date-time"
+            assert text["pattern"].startswith("^")
 
 
 def test_archiving_the_project_cancels_its_posts(client: TestClient) -> None:

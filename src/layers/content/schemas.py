@@ -3,7 +3,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from layers.content.jobs.schemas import JobAccepted
 from layers.kit.schemas import NON_BLANK, ApiModel, RequestModel, UtcDateTime
@@ -50,9 +50,23 @@ Hook = Annotated[
 ]
 
 
+# At least one of the two actor ids, as a string (null is no actor). The service checks it
+# (`resolve_actor`: 422 naming influencerId); this states it in the document.
+NEEDS_AN_ACTOR = ConfigDict(
+    json_schema_extra={
+        "anyOf": [
+            {"required": [name], "properties": {name: {"type": "string"}}}
+            for name in ("influencerId", "socialAccountId")
+        ]
+    }
+)
+
+
 class RemixBody(RequestModel):
     """slideshow-remix and video-remix: a source and an actor (at least one of
     influencerId / socialAccountId)."""
+
+    model_config = NEEDS_AN_ACTOR
 
     tiktok_video_id: TikTokId
     influencer_id: ObjectId | None = None
@@ -66,6 +80,11 @@ class SlideshowBuilderBody(RequestModel):
 
 
 class UgcRemixBody(RequestModel):
+    """ugc-remix: an actor (at least one of influencerId / socialAccountId), optionally a
+    hook and a demo video."""
+
+    model_config = NEEDS_AN_ACTOR
+
     influencer_id: ObjectId | None = None
     social_account_id: ObjectId | None = None
     hook: Hook | None = None

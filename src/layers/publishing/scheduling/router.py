@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -18,6 +17,12 @@ from layers.publishing.scheduling.schemas import (
     ScheduledPostList,
     ScheduledPostOut,
     ScheduleResult,
+    TimeBound,
+)
+
+BOUND = (
+    "The {} `scheduledFor` listed (inclusive), as ISO 8601 text: with `Z` or an offset, or "
+    "neither (read as UTC). A number is a 422, not a Unix time."
 )
 
 router = APIRouter(prefix="/v1", tags=["scheduling"], route_class=LayersRoute)
@@ -84,8 +89,8 @@ def list_scheduled_posts(
         list[InternalStatus] | None,
         Query(alias="internalStatus", description="The internal status (repeatable)."),
     ] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[TimeBound | None, Query(description=BOUND.format("earliest"))] = None,
+    until: Annotated[TimeBound | None, Query(description=BOUND.format("latest"))] = None,
     cursor: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ScheduledPostList:

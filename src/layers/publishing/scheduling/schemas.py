@@ -1,23 +1,42 @@
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, StrictBool, WithJsonSchema
 
 from layers.kit.schemas import ApiModel, RequestModel, UtcDateTime
+
+# The ISO 8601 forms `scheduledFor` takes, and the list's `since` / `until` bounds too.
+DATE_TIME_TEXT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
 
 ScheduledFor = Annotated[
     str,
     Field(
         min_length=16,
         max_length=40,
-        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
+        pattern=DATE_TIME_TEXT,
         description="ISO 8601: UTC with `Z`, an explicit offset (normalised to UTC), or a "
         "wall-clock time with no offset, read in the project's timezone. Must be in the "
         "future (30 s of clock skew tolerated).",
         examples=["2026-05-15T17:00:00Z", "2026-05-15T09:00:00-07:00", "2026-05-15T09:00:00"],
     ),
+]
+
+
+def _date_time_text(value: Any) -> Any:
+    """Only ISO 8601 text: Pydantic alone reads a number (`0.5`, `1700000000`) as Unix time."""
+    if isinstance(value, str) and re.fullmatch(DATE_TIME_TEXT, value, re.ASCII):
+        return value
+    raise ValueError("must be an ISO 8601 date-time such as 2026-05-15T17:00:00Z")
+
+
+TimeBound = Annotated[
+    datetime,
+    BeforeValidator(_date_time_text),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATE_TIME_TEXT}),
 ]
 
 
@@ -32,12 +51,12 @@ class TikTokPostSettings(RequestModel):
         Literal["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
         | None
     ) = None
-    disable_comment: bool | None = None
-    disable_duet: bool | None = None
-    disable_stitch: bool | None = None
-    auto_add_music: bool | None = None
-    brand_content_toggle: bool | None = None
-    brand_organic_toggle: bool | None = None
+    disable_comment: StrictBool | None = None
+    disable_duet: StrictBool | None = None
+    disable_stitch: StrictBool | None = None
+    auto_add_music: StrictBool | None = None
+    brand_content_toggle: StrictBool | None = None
+    brand_organic_toggle: StrictBool | None = None
 
 
 class ScheduleTarget(RequestModel):
@@ -48,7 +67,7 @@ class ScheduleTarget(RequestModel):
     caption_override: Annotated[str | None, Field(max_length=4000)] = None
     first_comment_override: Annotated[str | None, Field(max_length=4000)] = None
     tiktok_post_settings: TikTokPostSettings | None = None
-    share_reel_to_feed: bool | None = None
+    share_reel_to_feed: StrictBool | None = None
 
 
 class ScheduleBody(RequestModel):
