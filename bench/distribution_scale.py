@@ -34,15 +34,15 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from layers import wiring  # noqa: E402
 from layers.catalog.social_distribution import planner  # noqa: E402
 from layers.catalog.social_distribution import service as distribution  # noqa: E402
-from layers.engine import runtime, scheduler  # noqa: E402
-from layers.kit import clock  # noqa: E402
+from layers.engine import scheduler  # noqa: E402
+from layers.kit import clock, durable  # noqa: E402
 from layers.kit import db as kit_db  # noqa: E402
 from layers.kit.ids import new_id  # noqa: E402
 from layers.kit.migrate import migrate  # noqa: E402
 from layers.kit.settings import Settings, set_settings  # noqa: E402
-from layers.kit.vault import Secret  # noqa: E402
 from layers.models.content import ContentContainer  # noqa: E402
 from layers.models.engine import ProjectLayer  # noqa: E402
 from layers.models.publishing import ScheduledPost  # noqa: E402
@@ -61,6 +61,7 @@ from layers.social.platforms.base import (  # noqa: E402
     TokenGrant,
 )
 from layers.social.platforms.sandbox.publisher import SandboxPublisher  # noqa: E402
+from layers.social.vault import Secret  # noqa: E402
 
 TIMES = ["09:00", "13:00", "18:00"]
 ACCOUNTS_PER_PROJECT = 10
@@ -255,7 +256,7 @@ def main() -> None:
     register_content_resolver(content)
     SlowSandbox.latency_s = args.latency_ms / 1000
     registry.PUBLISHERS[registry.TEST]["tiktok"] = lambda s: SlowSandbox("tiktok", s)
-    runtime.launch(settings)
+    wiring.launch_workers(settings)
     dialect = kit_db.get_database().dialect
     print(f"database: {dialect}; {args.layers} layers × {len(TIMES)} slots a day")
 
@@ -298,7 +299,7 @@ def main() -> None:
         f"queue concurrency {concurrency}: claimed and enqueued in {dispatched:.1f} s, all "
         f"posted in {elapsed:.1f} s; ideal {ideal:.1f} s; ratio {elapsed / ideal:.2f}"
     )
-    runtime.shutdown()
+    durable.shutdown()
 
 
 if __name__ == "__main__":

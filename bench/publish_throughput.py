@@ -40,7 +40,6 @@ from layers.kit import db as kit_db  # noqa: E402
 from layers.kit.ids import new_id  # noqa: E402
 from layers.kit.migrate import migrate  # noqa: E402
 from layers.kit.settings import Settings, set_settings  # noqa: E402
-from layers.kit.vault import Secret  # noqa: E402
 from layers.models.publishing import ScheduledPost  # noqa: E402
 from layers.orgs import service as orgs  # noqa: E402
 from layers.projects import service as projects  # noqa: E402
@@ -57,6 +56,7 @@ from layers.social.platforms.base import (  # noqa: E402
     PublishRequest,
     TokenGrant,
 )
+from layers.social.vault import Secret  # noqa: E402
 
 
 def content(_session: Any, post: ScheduledPost) -> PublishableContent:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from layers.content.render import compose, drawing, video
-from layers.content.render.drawing import HEIGHT, WIDTH
+from layers.render import compose, drawing, video
+from layers.render.drawing import HEIGHT, WIDTH
 
 
 def timed(fn: Callable[[], object], repeat: int) -> float:

@@ -20,9 +20,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from layers import wiring
 from layers.app import create_app
-from layers.engine import runtime
 from layers.kit import db as kit_db
+from layers.kit import durable
 from layers.kit.migrate import migrate
 from layers.kit.settings import Settings, set_settings
 from layers.kit.storage import reset_storage
@@ -60,9 +61,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     reset_storage()
     migrate(configured)
     kit_db.configure(url)
-    runtime.launch(configured)
+    wiring.launch_workers(configured)
     yield configured
-    runtime.shutdown()
+    durable.shutdown()
 
 
 @pytest.fixture(scope="session")

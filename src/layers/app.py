@@ -15,40 +15,15 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from layers import __version__
-from layers.catalog.router import router as catalog_router
-from layers.console.router import mount as mount_console
-from layers.content.jobs.router import router as jobs_router
-from layers.content.router import router as content_router
-from layers.engine import runtime
-from layers.engine.project_layers.router import router as layers_router
-from layers.engine.runs.router import router as runs_router
+from layers import __version__, wiring
 from layers.kit import db as kit_db
-from layers.kit import metrics
+from layers.kit import durable, metrics
 from layers.kit.http import RequestContextMiddleware, error_response, install_error_handlers
-from layers.kit.media_router import router as media_router
 from layers.kit.settings import Settings, get_settings, set_settings
-from layers.orgs.router import router as orgs_router
-from layers.projects.media.router import router as media_api_router
-from layers.projects.router import router as projects_router
-from layers.publishing.scheduling.router import router as scheduling_router
-from layers.social.public_router import router as social_public_router
-from layers.social.router import router as social_router
 
 log = logging.getLogger("layers.app")
 
-API_ROUTERS = (
-    orgs_router,
-    projects_router,
-    jobs_router,
-    catalog_router,
-    layers_router,
-    runs_router,
-    social_router,
-    media_api_router,
-    content_router,
-    scheduling_router,
-)
+API_ROUTERS = wiring.API_ROUTERS
 
 ERROR_ENVELOPE = {
     "type": "object",
@@ -119,14 +94,15 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     set_settings(settings)
     if not kit_db.is_configured():
         kit_db.configure(settings.resolved_database_url)
+    wiring.wire()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if run_workers:
-            await run_in_threadpool(runtime.launch, settings)
+            await run_in_threadpool(wiring.launch_workers, settings)
         yield
         if run_workers:
-            await run_in_threadpool(runtime.shutdown)
+            await run_in_threadpool(durable.shutdown)
 
     app = FastAPI(
         title="Layers API",
@@ -140,16 +116,18 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     for router in API_ROUTERS:
         app.include_router(router)
     app.state.api_routers = API_ROUTERS
-    app.include_router(media_router)
-    app.include_router(social_public_router)
-    mount_console(app)  # the web console: HTML under /console, not in the OpenAPI document
+    for router in wiring.PUBLIC_ROUTERS:
+        app.include_router(router)
+    wiring.mount_console(
+        app, API_ROUTERS
+    )  # the web console: HTML under /console, not in the OpenAPI document
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> JSONResponse:
         """Ready when the database answers (and, in a worker process, the runtime runs)."""
         with kit_db.get_database().engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-        body = {"status": "ok", "version": __version__, "workers": runtime.is_launched()}
+        body = {"status": "ok", "version": __version__, "workers": durable.is_launched()}
         return JSONResponse(body)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)

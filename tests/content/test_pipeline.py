@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from layers.content import resolver, workflows
 from layers.content import service as content
-from layers.content.jobs import service as jobs
+from layers.jobs import service as jobs
 from layers.kit import db as kit_db
 from layers.kit.errors import Conflict
 from layers.kit.ids import new_id

@@ -8,12 +8,12 @@ import httpx
 import pytest
 import respx
 
-from layers.content.sources.catalog import ResearchCatalog, ResearchClient, SandboxCatalog
 from layers.content.text import Brief, OfflineWriter, OpenAIWriter
 from layers.kit.errors import PlatformError
 from layers.kit.settings import Settings
 from layers.kit.storage import LocalStorage
 from layers.projects.keywords.stats import ResearchHashtagStats, hashtag_stats
+from layers.sources.catalog import ResearchCatalog, ResearchClient, SandboxCatalog
 
 BRIEF = Brief(
     app_name="Acme Coffee",

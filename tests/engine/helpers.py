@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from layers.catalog import registry
+from layers.engine.catalog import registry
 from tests.support import wait_for
 
 TERMINAL = ("completed", "failed", "canceled")

@@ -4,7 +4,6 @@ from typing import Any
 
 import pytest
 
-from layers.catalog import registry
 from layers.engine.authoring import (
     NonRetryableError,
     RetryPolicy,
@@ -15,6 +14,7 @@ from layers.engine.authoring import (
     last_heartbeat_details,
     log,
 )
+from layers.engine.catalog import registry
 from layers.engine.templates import Command, ConfigTrigger, Template, Workflow
 from layers.kit.errors import Conflict, Unavailable
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from layers.kit import clock, idempotency
 from layers.kit.db import get_database
-from layers.models.orgs import IdempotencyRecord
+from layers.kit.idempotency import IdempotencyRecord
 from layers.models.projects import Project
 from tests.support import ACME, Tenant, assert_error, idempotency_key
 

@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from dbos import DBOSClient
 from sqlalchemy.orm import Session
 
-from layers.engine.runtime import APP_NAME, APP_VERSION
 from layers.kit import clock
 from layers.kit.db import make_system_engine, normalize_url
+from layers.kit.durable import APP_NAME, APP_VERSION, PUBLISHING
 from layers.kit.ids import new_id
 from layers.models.publishing import ScheduledPost
 from layers.models.social import SocialAccount
-from layers.publishing.service import PUBLISH_QUEUE, PUBLISH_WORKFLOW, PublishInput
+from layers.publishing.service import PUBLISH_WORKFLOW, PublishInput
 from tests.social import fake_platforms
 from tests.social.fake_platforms import FakePlatforms, Fault
 from tests.social.helpers import local_path, query_of
@@ -98,7 +98,7 @@ def test_kill_9_after_the_platform_accepted_then_restart(
         dbos.enqueue(
             {
                 "workflow_name": PUBLISH_WORKFLOW,
-                "queue_name": PUBLISH_QUEUE,
+                "queue_name": PUBLISHING.name,
                 "workflow_id": workflow_id,
                 "app_version": APP_VERSION,
             },

@@ -210,10 +210,10 @@ def make_account(
     posting_mode: str = "manual",
 ) -> str:
     """An account connected through the real service with a made-up grant (no OAuth dance)."""
-    from layers.kit.vault import Secret
     from layers.models.projects import Project
     from layers.social import service
     from layers.social.platforms.base import Connection, PlatformProfile, TokenGrant
+    from layers.social.vault import Secret
 
     grant = TokenGrant(
         Secret(f"made.{uuid.uuid4().hex}"), Secret(f"made.{uuid.uuid4().hex}"), 86_400, 31_536_000

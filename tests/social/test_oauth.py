@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from layers.kit import clock
 from layers.kit import db as kit_db
 from layers.kit.settings import Settings
-from layers.kit.vault import get_vault
 from layers.models.social import OAuthState
 from layers.models.vault import VaultSecret
 from layers.orgs import service as orgs
+from layers.social.vault import get_vault
 from tests.social.fake_platforms import FakePlatforms
 from tests.social.helpers import (
     RETURN_URL,

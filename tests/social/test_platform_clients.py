@@ -11,8 +11,6 @@ from fastapi.testclient import TestClient
 
 from layers.kit import clock
 from layers.kit.settings import get_settings
-from layers.kit.vault import Secret
-from layers.publishing.content import PublishableContent
 from layers.social import tokens
 from layers.social.platforms import http, registry
 from layers.social.platforms.base import (
@@ -20,6 +18,7 @@ from layers.social.platforms.base import (
     AuthFailed,
     OutcomeUnknown,
     Prepared,
+    PublishableContent,
     PublishRequest,
     QuotaExceeded,
     RateLimited,
@@ -28,6 +27,7 @@ from layers.social.platforms.base import (
 )
 from layers.social.platforms.instagram.publisher import InstagramPublisher
 from layers.social.platforms.tiktok.publisher import TikTokPublisher
+from layers.social.vault import Secret
 from tests.social.conftest import Contents
 from tests.social.fake_platforms import FakePlatforms, Fault
 from tests.social.helpers import account_row, connect_live, new_project

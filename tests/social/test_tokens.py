@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from layers.kit import clock
 from layers.kit import db as kit_db
 from layers.kit.settings import Settings
-from layers.kit.vault import Secret, get_vault
 from layers.social import sweep, tokens
 from layers.social.platforms import registry
 from layers.social.platforms.base import AuthFailed
+from layers.social.vault import Secret, get_vault
 from tests.social.fake_platforms import FakePlatforms, Fault
 from tests.social.helpers import account_row, connect_live, events_of, new_project, update_account
 from tests.support import Tenant

@@ -1,1 +1,2 @@
-"""Layer templates: the catalog (`registry`) and its API."""
+"""Layer template packages. Each imports the engine; the engine never imports them: the
+composition root (`layers.wiring`) registers their templates."""

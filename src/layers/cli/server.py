@@ -86,20 +86,21 @@ def worker(
     ] = None,
 ) -> None:
     """Run workflows and the scheduler only (scale out with several, each its own id)."""
-    from layers.engine import runtime
+    from layers import wiring
+    from layers.kit import durable
     from layers.kit.settings import get_settings
 
     settings = get_settings()
     if executor_id:
         settings.executor_id = executor_id
     settings = _prepare()
-    runtime.launch(settings)
+    wiring.launch_workers(settings)
     typer.echo(f"worker {settings.executor_id} running; Ctrl-C to stop")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
-    runtime.shutdown()
+    durable.shutdown()
 
 
 def migrate_command() -> None:

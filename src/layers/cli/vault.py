@@ -9,7 +9,7 @@ import typer
 from layers.cli.admin import _database, _fail
 
 if TYPE_CHECKING:
-    from layers.kit.vault import Vault
+    from layers.social.vault import Vault
 
 vault_app = typer.Typer(
     help="The credential vault (OAuth tokens and other secrets).", no_args_is_help=True
@@ -18,7 +18,7 @@ vault_app = typer.Typer(
 
 def _vault() -> Vault:
     from layers.kit.settings import get_settings
-    from layers.kit.vault import Vault
+    from layers.social.vault import Vault
 
     try:
         return Vault(get_settings().resolved_vault_keys)
@@ -47,7 +47,7 @@ def rotate() -> None:
     processes, run this, then drop the old key. Ids do not change; a rotation interrupted
     halfway leaves every secret readable, and running it again finishes it.
     """
-    from layers.kit.vault import VaultError
+    from layers.social.vault import VaultError
 
     vault = _vault()
     db = _database()

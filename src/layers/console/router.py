@@ -8,7 +8,7 @@ scope it checks and whose service it calls.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from layers.catalog import registry
 from layers.console import forms, session, twins, views
 from layers.console.twins import admit, admit_console
+from layers.engine.catalog import registry
 from layers.engine.project_layers import service as layers
 from layers.engine.project_layers.schemas import ExecuteRequest, LayerInstall, LayerRollback
 from layers.engine.runs import service as runs
@@ -718,7 +718,9 @@ def retry_post(post_id: str, ctx: Ctx = Post) -> RedirectResponse:
     return redirect(_back_from(ctx), flash=f"{post_id} is back in line.")
 
 
-def mount(app: FastAPI) -> None:
-    """Serve the console (and its static files) from `app`; none of it is in the OpenAPI."""
+def mount(app: FastAPI, api_routers: Iterable[APIRouter]) -> None:
+    """Serve the console (and its static files) from `app`; none of it is in the OpenAPI.
+    `api_routers` are the API the console's actions are twins of (`twins`)."""
+    twins.learn_api_scopes(api_routers)
     app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")

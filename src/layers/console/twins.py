@@ -7,8 +7,9 @@ can do in the console is out of reach of, or beyond, what the API lets it do.
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Iterable
 
+from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 from layers.kit.errors import ForbiddenScope
@@ -74,12 +75,13 @@ READ_TWINS: dict[str, tuple[str, ...]] = {
 """Console pages → the API reads that show the same data."""
 
 
-@cache
-def _api_scopes() -> dict[str, str]:
-    from layers.app import API_ROUTERS
+_API_SCOPES: dict[str, str] = {}
 
-    scopes: dict[str, str] = {}
-    for router in API_ROUTERS:
+
+def learn_api_scopes(routers: Iterable[APIRouter]) -> None:
+    """Learn each API operation's scope from the routers the app serves (the console sits
+    below the app, so the app hands them over when it mounts the console)."""
+    for router in routers:
         for route in router.routes:
             if not isinstance(route, APIRoute):
                 continue
@@ -92,13 +94,12 @@ def _api_scopes() -> dict[str, str]:
                 None,
             )
             for method in route.methods or ():
-                scopes[f"{method} {route.path}"] = scope or ""
-    return scopes
+                _API_SCOPES[f"{method} {route.path}"] = scope or ""
 
 
 def api_scope(operation: str) -> str:
     """The scope the API operation ``"METHOD /path"`` requires ('' = any valid key)."""
-    return _api_scopes()[operation]
+    return _API_SCOPES[operation]
 
 
 def admit(principal: Principal, operation: str) -> None:

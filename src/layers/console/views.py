@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from layers.catalog import registry
-from layers.catalog import service as catalog
-from layers.catalog.schemas import TemplateOut
 from layers.console import forms, twins
 from layers.content import service as content
-from layers.content.jobs import service as jobs
+from layers.engine.catalog import registry
+from layers.engine.catalog import service as catalog
+from layers.engine.catalog.schemas import TemplateOut
 from layers.engine.project_layers import service as layers
 from layers.engine.project_layers.schemas import LayerOut
 from layers.engine.runs import service as runs
 from layers.engine.runs.schemas import RunDetail, RunOut
+from layers.jobs import service as jobs
 from layers.kit import clock
 from layers.kit.errors import LayersError
 from layers.models.content import ContentContainer

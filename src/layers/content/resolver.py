@@ -20,7 +20,7 @@ from layers.content import service
 from layers.kit.errors import ContentUnavailable
 from layers.models.content import ContentContainer
 from layers.models.publishing import ScheduledPost
-from layers.publishing.content import PublishableContent
+from layers.social.platforms.base import PublishableContent
 
 MEDIA_URL_TTL = 30 * 24 * 3600
 TITLE_MAX = 90  # TikTok photo-post titles

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from layers.content.jobs.schemas import JobAccepted
+from layers.jobs.schemas import JobAccepted
 from layers.kit.schemas import NON_BLANK, ApiModel, RequestModel, UtcDateTime
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from layers.content.jobs import service as jobs
+from layers.content.inputs import WORKFLOW, GenerateInput
 from layers.content.schemas import (
     AssetOut,
     ContainerOut,
@@ -26,8 +26,8 @@ from layers.content.schemas import (
 )
 from layers.content.sources import service as sources
 from layers.content.text import Brief, text_writer
-from layers.engine import runtime
-from layers.kit import clock
+from layers.jobs import service as jobs
+from layers.kit import clock, durable
 from layers.kit.db import get_database
 from layers.kit.errors import (
     Conflict,
@@ -309,7 +309,6 @@ def create(
 
 
 def _enqueue(session: Session, container: ContentContainer, generation: int) -> Job:
-    from layers.content.workflows import WORKFLOW, GenerateInput
 
     job = jobs.create(
         session,
@@ -321,12 +320,14 @@ def _enqueue(session: Session, container: ContentContainer, generation: int) -> 
     )
     container.job_id = job.id
     session.flush()
-    runtime.enqueue(
+    durable.enqueue(
         session,
         get_settings(),
         WORKFLOW,
         GenerateInput(job.id, container.id, generation),
         workflow_id=job.id,
+        queue=durable.RENDERING.name,
+        partition_key=container.org_id,
     )
     return job
 

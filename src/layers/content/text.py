@@ -22,6 +22,7 @@ import httpx
 
 from layers.kit.errors import PlatformError
 from layers.kit.settings import Settings
+from layers.projects.keywords.research import to_hashtag
 
 HOOK_BREAK = "\\n"
 MAX_HOOK = 2000
@@ -373,7 +374,6 @@ def text_writer(settings: Settings, livemode: bool) -> TextWriter:
 
 def hashtags_for(bank: list[str], app_name: str | None, limit: int = 5) -> list[str]:
     """Hashtags for a post: the bank's best, plus the brand's own tag."""
-    from layers.projects.keywords.research import to_hashtag
 
     tags = [t for t in bank[:limit] if t]
     own = to_hashtag(app_name) if app_name else ""

@@ -9,7 +9,6 @@ a step re-run after a crash converges on the same result.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +16,11 @@ import sqlalchemy as sa
 from dbos import DBOS
 
 from layers.content import service
-from layers.content.jobs import service as jobs
-from layers.content.jobs.workflows import application_error, describe, reported_failure
-from layers.content.render import compose, drawing
-from layers.content.render.video import RenderError
+from layers.content.inputs import WORKFLOW, GenerateInput
 from layers.content.sources import service as sources
 from layers.content.text import Brief, hashtags_for, text_writer
+from layers.jobs import service as jobs
+from layers.jobs.workflows import application_error, describe, reported_failure
 from layers.kit import clock
 from layers.kit.db import get_database
 from layers.kit.errors import NotFound, RenderFailed
@@ -33,18 +31,12 @@ from layers.models.content import ContainerAsset, ContentContainer
 from layers.models.projects import Influencer, Project, ProjectHashtag
 from layers.models.publishing import ScheduledPost
 from layers.projects.media.service import live_media
+from layers.render import compose, drawing
+from layers.render.video import RenderError
 
-WORKFLOW = "content.generate"
 SLIDESHOW_BUILDER_SLIDES = 6
 VIDEO_BEATS = 3
 RASTER = ("image/png", "image/jpeg", "image/webp")
-
-
-@dataclass(frozen=True)
-class GenerateInput:
-    job_id: str
-    container_id: str
-    generation: int
 
 
 def _keys(media: list[Any], limit: int) -> list[str]:

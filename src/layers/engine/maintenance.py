@@ -8,7 +8,7 @@ from typing import Any
 
 from dbos import DBOS
 
-from layers.kit import idempotency
+from layers.kit import durable, idempotency
 from layers.kit.db import get_database
 
 log = logging.getLogger("layers.maintenance")
@@ -25,3 +25,6 @@ def maintenance(_scheduled_at: datetime, _context: Any) -> None:
     purged = purge_idempotency()
     if purged:
         log.info("purged %d expired idempotency records", purged)
+
+
+CRONS = (durable.Cron("layers.maintenance", maintenance, lambda _settings: "17 * * * *"),)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from layers.engine.runs import service as runs
 from layers.kit import clock
 from layers.kit.db import get_database
 from layers.kit.ids import new_id
@@ -192,7 +193,6 @@ def begin_run(run_id: str) -> tuple[RunContext, RunMark] | None:
 
 
 def complete_run(run_id: str, output: Any, mark: RunMark | None = None) -> bool:
-    from layers.engine.runs import service as runs
 
     now = clock.now()
     with _write(mark) as session:
@@ -211,7 +211,6 @@ def complete_run(run_id: str, output: Any, mark: RunMark | None = None) -> bool:
 
 
 def fail_run(run_id: str, error: dict[str, Any], mark: RunMark | None = None) -> bool:
-    from layers.engine.runs import service as runs
 
     now = clock.now()
     with _write(mark) as session:

@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import sqlalchemy as sa
-from croniter import croniter
 from sqlalchemy.orm import Session
 
-from layers.catalog import registry
-from layers.engine.templates import Template, config_cron, cron_for
+from layers.engine.catalog import registry
+from layers.engine.cron import next_after
+from layers.engine.runs import service as runs
+from layers.engine.templates import Template, cron_for
 from layers.kit.db import get_database
-from layers.kit.errors import Validation
 from layers.kit.ids import deterministic_id
 from layers.kit.settings import get_settings
 from layers.models.engine import RUN_TERMINAL, LayerSchedule, ProjectLayer, Run
@@ -37,40 +36,6 @@ from layers.models.projects import Project
 log = logging.getLogger("layers.scheduler")
 
 TICK_LIMIT = 5000
-
-# ---- cron ----
-
-
-def cron_is_valid(expression: str) -> bool:
-    """Five fields, evaluated in UTC (no seconds field, no @-aliases surprises)."""
-    if not isinstance(expression, str) or len(expression.split()) != 5:
-        return False
-    try:
-        return bool(croniter.is_valid(expression))
-    except (ValueError, TypeError, KeyError):
-        return False
-
-
-def next_after(expression: str, after: datetime) -> datetime:
-    """The first time strictly after `after` that `expression` (UTC) matches."""
-    nxt = croniter(expression, after.astimezone(UTC)).get_next(datetime)
-    assert isinstance(nxt, datetime)
-    return nxt.astimezone(UTC) if nxt.tzinfo else nxt.replace(tzinfo=UTC)
-
-
-def check_config_cron(config: Mapping[str, Any]) -> None:
-    """422 naming ``config.schedule.cron`` when the layer's cron override does not parse."""
-    schedule = config.get("schedule")
-    if not isinstance(schedule, Mapping) or "cron" not in schedule:
-        return
-    cron = config_cron(config)
-    if cron is None or not cron_is_valid(cron):
-        raise Validation.field(
-            "config.schedule.cron",
-            "must be a cron expression of five fields (minute hour day month weekday), in UTC",
-            "cron_invalid",
-        )
-
 
 # ---- schedule rows ----
 
@@ -164,7 +129,6 @@ def tick(now: datetime) -> TickResult:
 
 
 def _fire(schedule_id: int, due_at: datetime, now: datetime, result: TickResult) -> None:
-    from layers.engine.runs import service as runs
 
     with get_database().transaction() as session:
         row = session.get(LayerSchedule, schedule_id)

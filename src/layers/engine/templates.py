@@ -1,8 +1,9 @@
 """What a layer template is: config schema and defaults, commands, versioned workflows, hooks.
 
-Templates are plain data plus functions; `layers.catalog.registry` registers them explicitly and
-checks them once (schemas are valid JSON Schema, defaults satisfy the schema, every command's
-workflow is registered, crons parse). See docs/engine.md for the authoring guide.
+Templates are plain data plus functions; `layers.engine.catalog.registry` registers them
+explicitly and checks them once (schemas are valid JSON Schema, defaults satisfy the schema,
+every command's workflow is registered, crons parse). See docs/engine.md for the authoring
+guide.
 """
 
 from __future__ import annotations

@@ -16,12 +16,14 @@ from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSNonExistentWorkflowError
 from sqlalchemy.exc import OperationalError
 
-from layers.catalog import registry
-from layers.content.jobs.workflows import application_error
-from layers.engine import recorder, runtime
+from layers.engine import recorder, scheduler
 from layers.engine.authoring import RunCanceled, current_mark, describe_error, running
+from layers.engine.catalog import registry
 from layers.engine.inputs import FORK_WORKFLOW, RUN_WORKFLOW, ForkInput, RunInput
 from layers.engine.jsonutil import bounded
+from layers.engine.settings import engine_settings
+from layers.jobs.workflows import application_error
+from layers.kit import durable
 
 log = logging.getLogger("layers.engine")
 
@@ -81,8 +83,8 @@ def fork_run(inp: ForkInput) -> str:
             handle = DBOS.fork_workflow(
                 inp.original_run_id,
                 inp.start_step,
-                queue_name=runtime.DEFAULT_QUEUE,
-                application_version=runtime.APP_VERSION,
+                queue_name=durable.INTERACTIVE.name,
+                application_version=durable.APP_VERSION,
             )
     except DBOSNonExistentWorkflowError:
         # The original's durable state is gone: the retry cannot reuse anything; say so.
@@ -104,7 +106,6 @@ def _fail_retry(run_id: str, original_run_id: str) -> None:
 
 @DBOS.step(name="engine.tick")
 def _tick(now: datetime) -> int:
-    from layers.engine import scheduler
 
     return len(scheduler.tick(now).started)
 
@@ -112,10 +113,15 @@ def _tick(now: datetime) -> int:
 @DBOS.workflow(name=TICK_WORKFLOW)
 def scheduler_tick(scheduled_at: datetime, _context: Any) -> None:
     """The one system schedule of the engine: start what is due at `scheduled_at`."""
-    from layers.engine import scheduler
 
     if not scheduler.background_enabled():
         return
     started = _tick(scheduled_at)
     if started:
         log.info("scheduler tick %s started %d run(s)", scheduled_at.isoformat(), started)
+
+
+CRONS = (
+    # The layer engine's scheduler: starts every scheduled command that is due.
+    durable.Cron("layers.scheduler", scheduler_tick, lambda _: engine_settings().scheduler_cron),
+)

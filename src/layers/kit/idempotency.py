@@ -17,16 +17,46 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from layers.kit import clock
-from layers.kit.db import Database
+from layers.kit.db import Base, Database, JSONType, UTCDateTime
 from layers.kit.errors import IdempotencyConflict, IdempotencyInProgress, Validation
-from layers.models.orgs import IdempotencyRecord
+
+
+class IdempotencyRecord(Base):
+    """One Idempotency-Key of one organization (and mode), kept 24 hours. The plumbing's own
+    table, defined here so that the kit imports no model.
+
+    ``in_flight`` while the first request runs (until ``locked_until``, after which a crashed
+    request's key can be taken over: its effects were never committed), then ``completed``
+    with the exact response bytes, committed in the same transaction as the effects.
+    """
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (sa.UniqueConstraint("org_id", "livemode", "key"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(
+        sa.String(40), sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    livemode: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    key: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    method: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    path: Mapped[str] = mapped_column(sa.String(512), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    response_status: Mapped[int | None] = mapped_column(sa.Integer)
+    response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    response_body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
 
 RETENTION = timedelta(hours=24)
 IN_FLIGHT_LEASE = timedelta(minutes=10)

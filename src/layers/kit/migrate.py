@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from layers.kit import durable
 from layers.kit.settings import Settings
 
 
@@ -25,8 +26,6 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(settings: Settings) -> None:
-    from layers.engine import runtime
-
     settings.ensure_data_dir()
     command.upgrade(alembic_config(settings.resolved_database_url), "head")
-    runtime.migrate_system_database(settings)
+    durable.migrate_system_database(settings)

@@ -48,7 +48,22 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_format: str = Field(default="text", description="'text' or 'json'.")
-    worker_concurrency: int = 16
+    # Work classes (`layers.kit.durable`): the concurrency of each queue in one worker process.
+    worker_concurrency: int = Field(
+        default=16, ge=1, description="Interactive work: layer commands, research, retries."
+    )
+    publish_concurrency: int = Field(
+        default=64, ge=1, description="Publish workflows at once: I/O-bound platform calls."
+    )
+    render_concurrency: int | None = Field(
+        default=None, ge=1, description="Renders at once (ffmpeg, Pillow); unset: the cores."
+    )
+    generation_concurrency_per_org: int | None = Field(
+        default=None,
+        ge=1,
+        description="Renders one organization may run at once across workers; unset: one "
+        "less than the render concurrency (at least 1), so another tenant always has a slot.",
+    )
     queue_polling_interval: float = 0.2
     sandbox_latency_ms: int = Field(
         default=0,
@@ -83,6 +98,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'layers.db').resolve()}"
+
+    @property
+    def resolved_render_concurrency(self) -> int:
+        return self.render_concurrency or os.cpu_count() or 2
+
+    @property
+    def resolved_generation_concurrency_per_org(self) -> int:
+        if self.generation_concurrency_per_org is not None:
+            return self.generation_concurrency_per_org
+        return max(1, self.resolved_render_concurrency - 1)
 
     @property
     def is_sqlite(self) -> bool:

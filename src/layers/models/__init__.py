@@ -1,6 +1,7 @@
 """All ORM models, imported together so that relationships and Alembic see every table."""
 
 from layers.kit.db import Base
+from layers.kit.idempotency import IdempotencyRecord
 from layers.models.content import AppMedia, ContainerAsset, ContentContainer, ContentSource
 from layers.models.engine import (
     LayerConfigVersion,
@@ -12,7 +13,7 @@ from layers.models.engine import (
 )
 from layers.models.events import Event
 from layers.models.jobs import Job
-from layers.models.orgs import ApiKey, IdempotencyRecord, Organization
+from layers.models.orgs import ApiKey, Organization
 from layers.models.projects import Influencer, Project, ProjectHashtag
 from layers.models.publishing import PublishAttempt, ScheduledPost
 from layers.models.social import AccountHealthSnapshot, OAuthState, SocialAccount

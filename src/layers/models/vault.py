@@ -11,7 +11,7 @@ from layers.kit.db import Base, UTCDateTime
 class VaultSecret(Base):
     """One encrypted secret (an OAuth token, a signing secret…), referenced by its id only.
 
-    ``ciphertext`` is self-describing (``layers.kit.vault``): it records the key version it
+    ``ciphertext`` is self-describing (``layers.social.vault``): it records the key version it
     was sealed with, which ``key_version`` mirrors so that rotation can find what is left to
     re-encrypt with an index. Rotation re-seals in place: the id never changes.
     """

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from layers.content.jobs import service as jobs
-from layers.content.jobs.schemas import JobAccepted
+from layers.jobs import service as jobs
+from layers.jobs.schemas import JobAccepted
 from layers.kit.http import LayersRoute
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.projects import service

@@ -17,64 +17,15 @@ them, resolvers need not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import fields, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from layers.kit.errors import ContentUnavailable, LayersError
 from layers.models.publishing import ScheduledPost
-
-
-@dataclass(frozen=True)
-class PublishableContent:
-    """What one post publishes.
-
-    * ``kind="photo"``: 1–35 image URLs (TikTok photo post; Instagram image, or a carousel
-      of 2–10); ``cover_index`` picks the cover.
-    * ``kind="video"``: exactly one video URL (TikTok video; an Instagram Reel);
-      ``duration_ms`` is checked against the creator's maximum, ``cover_timestamp_ms``
-      picks the TikTok cover frame, ``cover_url`` the Reel cover.
-
-    ``caption`` may already end with the hashtags; `text` appends only those it lacks.
-    """
-
-    kind: Literal["photo", "video"]
-    media_urls: Sequence[str]
-    caption: str = ""
-    hashtags: Sequence[str] = ()
-    title: str | None = None
-    cover_index: int = 0
-    cover_timestamp_ms: int | None = None
-    cover_url: str | None = None
-    duration_ms: int | None = None
-    first_comment: str | None = None
-    container_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "media_urls", tuple(self.media_urls))
-        object.__setattr__(self, "hashtags", tuple(self.hashtags))
-        if self.kind not in ("photo", "video"):
-            raise ValueError(f"unknown content kind {self.kind!r}")
-        if not self.media_urls:
-            raise ValueError("content needs at least one media URL")
-        if self.kind == "video" and len(self.media_urls) != 1:
-            raise ValueError("video content has exactly one media URL")
-        if not 0 <= self.cover_index < len(self.media_urls):
-            raise ValueError("cover_index is out of range")
-
-    def text(self) -> str:
-        """The caption, a blank line, then the hashtags it lacks (each once, with its ``#``)."""
-        words = {word.lower() for word in self.caption.split()}
-        tags = [
-            f"#{tag.lstrip('#')}"
-            for tag in self.hashtags
-            if tag.strip("#") and f"#{tag.lstrip('#')}".lower() not in words
-        ]
-        return "\n\n".join(part for part in (self.caption.strip(), " ".join(tags)) if part)
-
+from layers.social.platforms.base import PublishableContent
 
 ContentResolver = Callable[[Session, ScheduledPost], Any]
 
@@ -133,3 +84,12 @@ def coerce(value: Any) -> PublishableContent:
     if "kind" not in present or "media_urls" not in present:
         raise ValueError(f"a content resolver returned {type(value).__name__}, not content")
     return PublishableContent(**present)
+
+
+__all__ = [
+    "ContentResolver",
+    "PublishableContent",
+    "coerce",
+    "register_content_resolver",
+    "resolve",
+]

@@ -46,9 +46,8 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from layers.engine import runtime
 from layers.events import service as events
-from layers.kit import clock
+from layers.kit import clock, durable
 from layers.kit.db import get_database
 from layers.kit.errors import ContentUnavailable
 from layers.kit.ids import new_id
@@ -84,7 +83,6 @@ QUOTA_WINDOW = timedelta(hours=24)
 STALE_CLAIM = timedelta(minutes=30)
 GIVE_UP_AFTER = timedelta(hours=24)
 PUBLISH_WORKFLOW = "publishing.publish"
-PUBLISH_QUEUE = "publishing"
 DISPATCH_BATCH = 200
 
 
@@ -876,13 +874,13 @@ def _claim_and_enqueue(
             )
         ).rowcount  # type: ignore[attr-defined]
         if won:
-            runtime.enqueue(
+            durable.enqueue(
                 session,
                 settings,
                 PUBLISH_WORKFLOW,
                 PublishInput(post_id),
                 workflow_id=wf,
-                queue=PUBLISH_QUEUE,
+                queue=durable.PUBLISHING.name,
             )
             into.append(post_id)
 

@@ -5,8 +5,8 @@ transaction, with the id ``publish:{post}:{claim}``. The workflow runs the proto
 step, passing its own id as the claimant: when DBOS recovers it after a crash, the step runs
 again under the same claim and the protocol settles whatever the crash left unsettled.
 
-Publishing has a queue of its own so that a burst of due posts (and their status polls) never
-starves content generation on the default queue.
+Publishing is a work class of its own (`layers.kit.durable.PUBLISHING`, sized for I/O): a
+burst of due posts never waits behind content renders, and renders never wait behind it.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from typing import Any
 
 from dbos import DBOS
 
-from layers.engine import runtime
-from layers.kit import clock
-from layers.kit.settings import get_settings
+from layers.kit import clock, durable
 from layers.publishing import service
-from layers.publishing.service import PUBLISH_QUEUE, PUBLISH_WORKFLOW, PublishInput
+from layers.publishing.service import PUBLISH_WORKFLOW, PublishInput
 
 DISPATCH_WORKFLOW = "publishing.dispatch_due"
 
@@ -58,14 +56,4 @@ def dispatch_due(_scheduled_at: datetime, _context: Any) -> dict[str, Any]:
     return dispatch_step()
 
 
-def _on_launch() -> None:
-    settings = get_settings()
-    DBOS.register_queue(
-        PUBLISH_QUEUE,
-        worker_concurrency=max(4, settings.worker_concurrency // 2),
-        polling_interval_sec=settings.queue_polling_interval,
-        on_conflict="always_update",
-    )
-
-
-runtime.on_launch(_on_launch)
+CRONS = (durable.Cron("publishing.dispatch_due", dispatch_due, lambda _settings: "* * * * *"),)

@@ -13,8 +13,7 @@ from layers.kit.pagination import fetch_page
 from layers.kit.repository import TenantRepository, TenantScope
 from layers.models.projects import Project
 from layers.models.social import SocialAccount
-from layers.publishing import service as publishing
-from layers.social import health, tokens
+from layers.social import health, hooks, tokens
 from layers.social.platforms.base import Connection
 from layers.social.schemas import (
     AccountHealth,
@@ -79,7 +78,7 @@ def disconnect(session: Session, tenant: TenantScope, account_id: str) -> tuple[
     account.healthy = False
     account.disconnected_at = now
     account.disconnected_reason = "revoked_by_partner"
-    canceled = publishing.cancel_account_posts(session, account.id, reason="account_disconnected")
+    canceled = hooks.account_disconnected(session, account.id, reason="account_disconnected")
     events.record(
         session,
         "social_account.disconnected",
@@ -159,7 +158,7 @@ def connect_account(
     tokens.store_grant(session, account, connection.grant)
     session.flush()
     if reconnected:
-        publishing.release_account_holds(session, account.id)
+        hooks.account_reconnected(session, account.id)
     events.record(
         session,
         "social_account.connected",

@@ -30,11 +30,11 @@ from layers.events import service as events
 from layers.kit import clock
 from layers.kit.db import get_database
 from layers.kit.errors import LayersError
-from layers.kit.vault import Secret, VaultError, get_vault
 from layers.models.social import SocialAccount
 from layers.social import health
 from layers.social.platforms import registry
 from layers.social.platforms.base import AuthFailed, PlatformCallError, Rejected, TokenGrant
+from layers.social.vault import Secret, VaultError, get_vault
 
 log = logging.getLogger("layers.social.tokens")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from dbos import DBOS
 
-from layers.kit import clock
+from layers.kit import clock, durable
 from layers.social import sweep
 
 HEALTH_WORKFLOW = "social.health_sweep"
@@ -21,3 +21,6 @@ def sweep_step() -> dict[str, Any]:
 @DBOS.workflow(name=HEALTH_WORKFLOW)
 def health_sweep(_scheduled_at: datetime, _context: Any) -> dict[str, Any]:
     return sweep_step()
+
+
+CRONS = (durable.Cron("social.health_sweep", health_sweep, lambda _settings: "*/30 * * * *"),)

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from layers.content.sources.catalog import SourceCatalog, SourcePost, source_catalog
 from layers.content.sources.schemas import SourceItem, SourceKind, SourceList
 from layers.kit import clock
 from layers.kit.db import get_database
@@ -22,6 +21,7 @@ from layers.kit.storage import get_storage, signed_url
 from layers.models.content import ContentSource
 from layers.models.projects import Project, ProjectHashtag
 from layers.projects.keywords import research
+from layers.sources.catalog import SourceCatalog, SourcePost, source_catalog
 
 PORTFOLIO_KEYWORDS = 5
 

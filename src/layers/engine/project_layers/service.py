@@ -14,8 +14,8 @@ import jsonschema
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from layers.catalog import registry
-from layers.engine import scheduler
+from layers.engine import cron, scheduler
+from layers.engine.catalog import registry
 from layers.engine.jsonutil import changed_paths, deep_merge, merge_patch, paths_overlap
 from layers.engine.project_layers.repository import filtered, layers_repo, matching
 from layers.engine.project_layers.schemas import (
@@ -75,7 +75,7 @@ def validate_config(template: Template, config: dict[str, Any]) -> None:
     if fields:
         names = ", ".join(sorted({f["field"] for f in fields}))
         raise Validation(f"Invalid config: {names}", fields=fields)
-    scheduler.check_config_cron(config)
+    cron.check_config_cron(config)
 
 
 def validate_parameters(template: Template, command_id: str, parameters: dict[str, Any]) -> None:

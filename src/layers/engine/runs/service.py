@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from layers.catalog import registry
-from layers.engine import runtime
+from layers.engine import scheduler
+from layers.engine.catalog import registry
 from layers.engine.inputs import FORK_WORKFLOW, RUN_WORKFLOW, ForkInput, RunInput
 from layers.engine.runs.schemas import (
     ActivityAttempt,
@@ -33,7 +33,7 @@ from layers.engine.runs.schemas import (
     RunOut,
 )
 from layers.engine.templates import Template
-from layers.kit import clock
+from layers.kit import clock, durable
 from layers.kit.db import after_commit
 from layers.kit.errors import Conflict, Validation
 from layers.kit.ids import new_id
@@ -85,12 +85,13 @@ def start_run(
     )
     session.add(run)
     session.flush()
-    runtime.enqueue(
+    durable.enqueue(
         session,
         settings,
         RUN_WORKFLOW,
         RunInput(command_id, command.workflow, command.version),
         workflow_id=run.id,
+        queue=durable.INTERACTIVE.name,
     )
     return run
 
@@ -226,7 +227,6 @@ def after_terminal(session: Session, run: Run) -> None:
 
 
 def _settle_install(session: Session, run: Run) -> None:
-    from layers.engine import scheduler
 
     layer = session.scalar(
         sa.select(ProjectLayer)
@@ -325,7 +325,7 @@ def cancel(session: Session, tenant: TenantScope, run_id: str) -> Run:
     def cancel_workflows() -> None:
         for workflow_id in workflow_ids:
             try:
-                runtime.cancel(settings, workflow_id)
+                durable.cancel(settings, workflow_id)
             except Exception:  # the run row is the truth; DBOS may not know it yet
                 log.warning("could not cancel workflow %s", workflow_id, exc_info=True)
 
@@ -426,12 +426,13 @@ def _retry_one(session: Session, original: Run, *, trigger: str, parent_run_id: 
     else:
         message = f"retry of {original.id}: starting from the first activity"
     session.add(RunLog(run_id=run.id, at=now, level="info", message=message))
-    runtime.enqueue(
+    durable.enqueue(
         session,
         get_settings(),
         FORK_WORKFLOW,
         ForkInput(original.id, run.id, start_step),
         workflow_id=f"{run.id}-fork",
+        queue=durable.INTERACTIVE.name,
     )
     return run
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from layers.content.jobs import service as jobs
-from layers.engine import runtime
+from layers.jobs import service as jobs
+from layers.kit import durable
 from layers.kit.ids import new_id
 from layers.kit.pagination import fetch_page
 from layers.kit.repository import TenantRepository, TenantScope
@@ -50,12 +50,14 @@ def create(session: Session, project: Project, body: InfluencerCreate) -> tuple[
         project_id=project.id,
         subject_id=influencer.id,
     )
-    runtime.enqueue(
+    durable.enqueue(
         session,
         get_settings(),
         WORKFLOW,
         CreateInfluencerInput(job.id, influencer.id),
         workflow_id=job.id,
+        queue=durable.RENDERING.name,
+        partition_key=influencer.org_id,
     )
     return influencer, job
 

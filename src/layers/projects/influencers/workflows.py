@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from dbos import DBOS
 
-from layers.content.jobs import service as jobs
-from layers.content.jobs.workflows import application_error, describe, reported_failure
+from layers.jobs import service as jobs
+from layers.jobs.workflows import application_error, describe, reported_failure
 from layers.kit.db import get_database
 from layers.kit.errors import NotFound
 from layers.kit.settings import get_settings

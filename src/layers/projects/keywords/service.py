@@ -3,8 +3,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from layers.content.jobs import service as jobs
-from layers.engine import runtime
+from layers.jobs import service as jobs
+from layers.kit import durable
 from layers.kit.errors import MissingFields
 from layers.kit.settings import get_settings
 from layers.models.jobs import Job
@@ -41,8 +41,13 @@ def start_research(session: Session, project: Project, *, force: bool = False) -
         project_id=project.id,
         subject_id=project.id,
     )
-    runtime.enqueue(
-        session, get_settings(), WORKFLOW, ResearchInput(job.id, project.id), workflow_id=job.id
+    durable.enqueue(
+        session,
+        get_settings(),
+        WORKFLOW,
+        ResearchInput(job.id, project.id),
+        workflow_id=job.id,
+        queue=durable.INTERACTIVE.name,
     )
     return job
 

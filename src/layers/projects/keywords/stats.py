@@ -6,9 +6,9 @@ import hashlib
 import time
 from typing import Protocol
 
-from layers.content.sources.catalog import ResearchClient, research_client
 from layers.kit.settings import Settings
 from layers.projects.keywords.research import HashtagStat
+from layers.sources.catalog import ResearchClient, research_client
 
 
 class HashtagStats(Protocol):

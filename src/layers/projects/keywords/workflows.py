@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from dbos import DBOS
 
-from layers.content.jobs import service as jobs
-from layers.content.jobs.workflows import reported_failure
+from layers.jobs import service as jobs
+from layers.jobs.workflows import reported_failure
 from layers.kit import clock
 from layers.kit.db import get_database
 from layers.kit.errors import NotFound

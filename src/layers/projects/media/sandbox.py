@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw
 
-from layers.content.render import drawing, video
+from layers.render import drawing, video
 
 
 def _seed(url: str, label: str) -> bytes:

@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 
 from layers.kit.errors import PlatformNotConfigured
 from layers.kit.settings import Settings
-from layers.kit.vault import Secret
 from layers.social.platforms import http
 from layers.social.platforms.base import (
     Connection,
@@ -29,6 +28,7 @@ from layers.social.platforms.base import (
     TokenGrant,
 )
 from layers.social.platforms.instagram.api import PLATFORM, graph_error, oauth_error
+from layers.social.vault import Secret
 
 GRAPH_VERSION = "v22.0"
 DEFAULT_SCOPES = ("instagram_business_basic", "instagram_business_content_publish")

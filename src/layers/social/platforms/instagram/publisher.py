@@ -24,7 +24,6 @@ from typing import Any
 
 from layers.kit import clock
 from layers.kit.settings import Settings
-from layers.kit.vault import Secret
 from layers.social.platforms import http
 from layers.social.platforms.base import (
     AccountRef,
@@ -38,6 +37,7 @@ from layers.social.platforms.base import (
 )
 from layers.social.platforms.instagram.api import PLATFORM, graph_error
 from layers.social.platforms.instagram.oauth import GRAPH_VERSION
+from layers.social.vault import Secret
 
 MAX_CAROUSEL = 10
 MAX_CAPTION = 2200

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from layers.kit.settings import Settings
-from layers.kit.vault import Secret
 from layers.social.platforms.base import (
     AuthFailed,
     Connection,
@@ -28,6 +27,7 @@ from layers.social.platforms.base import (
     Rejected,
     TokenGrant,
 )
+from layers.social.vault import Secret
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9._]{2,30}$")
 LIFETIMES = {

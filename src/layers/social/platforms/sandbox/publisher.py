@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from layers.kit.settings import Settings
-from layers.kit.vault import Secret
 from layers.social.platforms.base import (
     AccountRef,
     Outcome,
@@ -25,6 +24,7 @@ from layers.social.platforms.base import (
     Quota,
     Rejected,
 )
+from layers.social.vault import Secret
 
 LIMITS = {"tiktok": (35, 2200), "instagram": (10, 2200)}
 

@@ -20,7 +20,6 @@ import httpx
 
 from layers.kit.errors import PlatformNotConfigured
 from layers.kit.settings import Settings
-from layers.kit.vault import Secret
 from layers.social.platforms import http
 from layers.social.platforms.base import (
     Connection,
@@ -30,6 +29,7 @@ from layers.social.platforms.base import (
     TokenGrant,
 )
 from layers.social.platforms.tiktok.api import PLATFORM, api_error, data_of, oauth_body_error
+from layers.social.vault import Secret
 
 DEFAULT_SCOPES = (
     "user.info.basic",

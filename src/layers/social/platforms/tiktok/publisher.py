@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from layers.kit.settings import Settings
-from layers.kit.vault import Secret
 from layers.social.platforms import http
 from layers.social.platforms.base import (
     AccountRef,
@@ -35,6 +34,7 @@ from layers.social.platforms.base import (
     Rejected,
 )
 from layers.social.platforms.tiktok.api import PLATFORM, api_error, data_of
+from layers.social.vault import Secret
 
 PRIVACY_PREFERENCE = (
     "PUBLIC_TO_EVERYONE",

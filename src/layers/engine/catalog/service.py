@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from layers.catalog import registry
-from layers.catalog.schemas import CommandOut, ConfigTriggerOut, TemplateOut
+from layers.engine.catalog import registry
+from layers.engine.catalog.schemas import CommandOut, ConfigTriggerOut, TemplateOut
 from layers.engine.templates import Command, Template
 from layers.kit.errors import NotFound
 

@@ -28,11 +28,11 @@ from typing import Any, Protocol
 import httpx
 from PIL import Image
 
-from layers.content.render import drawing, video
 from layers.kit import clock
 from layers.kit.errors import PlatformError, Unavailable
 from layers.kit.settings import Settings
 from layers.kit.storage import MediaStorage
+from layers.render import drawing, video
 
 TIKTOK_ID = re.compile(r"^\d{1,32}$")
 

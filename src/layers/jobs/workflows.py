@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dbos import DBOS
 from dbos._error import DBOSException, DBOSMaxStepRetriesExceeded
 
-from layers.content.jobs import service
+from layers.jobs import service
 from layers.kit.errors import LayersError
 
 log = logging.getLogger("layers.jobs")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from layers.content.render import drawing, video
-from layers.content.render.drawing import HEIGHT, WIDTH, Palette
+from layers.render import drawing, video
+from layers.render.drawing import HEIGHT, WIDTH, Palette
 
 
 @dataclass

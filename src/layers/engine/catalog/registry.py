@@ -1,7 +1,8 @@
 """The catalog: every layer template this process knows, registered explicitly.
 
-* Built-in templates are the modules listed in `BUILTIN`; a process adds plugin modules with
-  ``LAYERS_EXTRA_TEMPLATES=pkg.module,…``. Each module exposes ``TEMPLATES: list[Template]``.
+* The built-in templates (the packages of `layers.catalog`) are registered by the composition
+  root (`layers.wiring`): the engine never imports the catalog. A process adds plugin modules
+  with ``LAYERS_EXTRA_TEMPLATES=pkg.module,…``, each exposing ``TEMPLATES: list[Template]``.
   Tests may also call `register` directly.
 * Every version of a template stays registered (layers installed on an older version keep
   resolving their commands), and so does every (workflow, version) any of them declares (runs
@@ -21,13 +22,12 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 from jsonschema.exceptions import SchemaError
 
+from layers.engine.cron import cron_is_valid
+from layers.engine.settings import engine_settings
 from layers.engine.templates import COMMAND_TRIGGERS, Template, WorkflowFn
 
 if TYPE_CHECKING:
     from layers.models.engine import ProjectLayer
-
-# Built-in template modules, each exposing TEMPLATES (explicit registration).
-BUILTIN: tuple[str, ...] = ("layers.catalog.social_distribution",)
 
 TEMPLATE_ID = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 COMMAND_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
@@ -60,8 +60,6 @@ def register(template: Template) -> Template:
 
 
 def _check(template: Template) -> None:
-    from layers.engine.scheduler import cron_is_valid
-
     def fail(message: str) -> TemplateError:
         return TemplateError(f"template {template.id!r}: {message}")
 
@@ -137,16 +135,14 @@ def load(modules: Iterable[str]) -> list[Template]:
 
 
 def ensure_loaded() -> None:
-    """Load the built-in templates and this process's extra ones (once)."""
+    """Load this process's extra template modules (once). The built-in templates are
+    registered by the composition root (`layers.wiring`), which knows the catalog."""
     global _loaded
     if _loaded:
         return
     with _lock:
         if _loaded:
             return
-        from layers.engine.settings import engine_settings
-
-        load(BUILTIN)
         load(engine_settings().extra_template_modules)
         _loaded = True
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from layers.content.render.drawing import HEIGHT, WIDTH
+from layers.render.drawing import HEIGHT, WIDTH
 
 FPS = 30
 PRESET = "veryfast"

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from layers.content.jobs.schemas import JobAccepted, JobOut
+from layers.jobs.schemas import JobAccepted, JobOut
 from layers.kit import clock
 from layers.kit.db import get_database
 from layers.kit.errors import Conflict, NotFound

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from layers.catalog import registry, service
-from layers.catalog.schemas import TemplateList, TemplateOut
+from layers.engine.catalog import registry, service
+from layers.engine.catalog.schemas import TemplateList, TemplateOut
 from layers.kit.http import LayersRoute
 from layers.orgs.dependencies import requires
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from layers.kit.db import Database, normalize_url
-from layers.kit.vault import Secret, Vault, VaultError
 from layers.models.vault import VaultSecret
+from layers.social.vault import Secret, Vault, VaultError
 from tests.support import REPO, layers_command
 
 K1, K2 = os.urandom(32), os.urandom(32)

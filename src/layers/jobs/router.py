@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from layers.content.jobs import service
-from layers.content.jobs.schemas import JobOut
-from layers.engine import runtime
+from layers.jobs import service
+from layers.jobs.schemas import JobOut
+from layers.kit import durable
 from layers.kit.db import after_commit
 from layers.kit.http import LayersRoute
 from layers.kit.settings import get_settings
@@ -40,5 +40,5 @@ def cancel_job(job_id: str, principal: CurrentPrincipal, session: DbSession) -> 
     job = service.cancel(session, job)
     workflow_id = job.workflow_id
     if was_running and workflow_id:
-        after_commit(session, lambda: runtime.cancel(get_settings(), workflow_id))
+        after_commit(session, lambda: durable.cancel(get_settings(), workflow_id))
     return service.to_out(job)

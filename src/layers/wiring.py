@@ -1,0 +1,127 @@
+"""The composition root: the only module that imports every domain.
+
+It knows three things no domain may know of the others:
+
+* **The durable work**: every module that declares DBOS workflows or steps is imported here,
+  before DBOS launches (recovery can only resume a workflow whose function is registered), and
+  each domain's crons are collected here. The queues are the work classes of
+  `layers.kit.durable`.
+* **The catalog**: the built-in layer templates are registered with the engine here; the
+  engine never imports a template package.
+* **The seams**: where a lower domain calls back into a higher one (publishing resolving a
+  post's content; social accounts asking publishing to hold or cancel their posts), the higher
+  one's function is plugged in here.
+
+`layers.app` builds the HTTP app from `API_ROUTERS` and `PUBLIC_ROUTERS`; the CLI's server
+commands and the app's worker lifespan call `launch_workers`.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter
+
+from layers.catalog import social_distribution
+from layers.catalog.social_distribution import workflows as social_distribution_workflows
+from layers.console.router import mount as mount_console
+from layers.content import resolver
+from layers.content import router as content_api
+from layers.content import workflows as content_workflows
+from layers.engine import maintenance
+from layers.engine import workflows as engine_workflows
+from layers.engine.catalog import registry
+from layers.engine.catalog import router as catalog_api
+from layers.engine.project_layers import router as layers_api
+from layers.engine.runs import router as runs_api
+from layers.jobs import router as jobs_api
+from layers.jobs import workflows as jobs_workflows
+from layers.kit import durable
+from layers.kit import media_router as kit_media_api
+from layers.kit.settings import Settings
+from layers.orgs import router as orgs_api
+from layers.projects import router as projects_api
+from layers.projects.influencers import workflows as influencer_workflows
+from layers.projects.keywords import workflows as keyword_workflows
+from layers.projects.media import router as media_api
+from layers.publishing import content as publishing_content
+from layers.publishing import service as publishing
+from layers.publishing import workflows as publishing_workflows
+from layers.publishing.scheduling import router as scheduling_api
+from layers.social import hooks as social_hooks
+from layers.social import public_router as social_public_api
+from layers.social import router as social_api
+from layers.social import workflows as social_workflows
+
+# The Partner API, in the order the OpenAPI document lists it.
+API_ROUTERS: tuple[APIRouter, ...] = (
+    orgs_api.router,
+    projects_api.router,
+    jobs_api.router,
+    catalog_api.router,
+    layers_api.router,
+    runs_api.router,
+    social_api.router,
+    media_api.router,
+    content_api.router,
+    scheduling_api.router,
+)
+# Routes outside the Partner API's document: signed media and the OAuth callback.
+PUBLIC_ROUTERS: tuple[APIRouter, ...] = (kit_media_api.router, social_public_api.router)
+
+# Every module that declares workflows or steps (imported above; named here so that adding
+# one is a visible line, and so that no import is "unused").
+WORKFLOW_MODULES = (
+    jobs_workflows,
+    maintenance,
+    engine_workflows,
+    keyword_workflows,
+    influencer_workflows,
+    publishing_workflows,
+    social_workflows,
+    content_workflows,
+    social_distribution_workflows,
+)
+
+CRONS: tuple[durable.Cron, ...] = (
+    *maintenance.CRONS,
+    *engine_workflows.CRONS,
+    *publishing_workflows.CRONS,
+    *social_workflows.CRONS,
+)
+
+_wired = threading.Lock()
+_done = False
+
+
+def wire() -> None:
+    """Register the catalog and plug the seams (once per process; idempotent)."""
+    global _done
+    with _wired:
+        if _done:
+            return
+        for template in social_distribution.TEMPLATES:
+            registry.register(template)
+        publishing_content.register_content_resolver(resolver.resolve_container, default=True)
+        social_hooks.plug(
+            on_disconnect=publishing.cancel_account_posts,
+            on_reconnect=publishing.release_account_holds,
+        )
+        _done = True
+
+
+def launch_workers(settings: Settings) -> None:
+    """Run the durable work in this process: the work-class queues and every domain's crons."""
+    wire()
+    durable.launch(settings, queues=durable.WORK_CLASSES, crons=CRONS)
+
+
+__all__ = [
+    "API_ROUTERS",
+    "CRONS",
+    "PUBLIC_ROUTERS",
+    "WORKFLOW_MODULES",
+    "launch_workers",
+    "mount_console",
+    "wire",
+]
