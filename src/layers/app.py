@@ -6,12 +6,16 @@ import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
@@ -88,6 +92,25 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return build
 
 
+# Swagger UI's assets as the fastapi-offline package ships them (a maintained Swagger UI 5
+# bundle, which reads OpenAPI 3.1): /docs works on a machine with no internet access.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+
+def _serve_api_docs(app: FastAPI) -> None:
+    app.mount("/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="api-docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Layers API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon.png",
+        )
+
+
 def create_app(settings: Settings | None = None, *, run_workers: bool = False) -> FastAPI:
     """The API (and console). With `run_workers`, DBOS runs in this process too."""
     settings = settings or get_settings()
@@ -108,7 +131,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         title="Layers API",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served below from local assets, never a CDN
         redoc_url=None,
     )
     app.add_middleware(RequestContextMiddleware)
@@ -121,6 +144,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     wiring.mount_console(
         app, API_ROUTERS
     )  # the web console: HTML under /console, not in the OpenAPI document
+
+    _serve_api_docs(app)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> JSONResponse:
