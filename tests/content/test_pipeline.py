@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from layers.content import resolver, workflows
+from layers.content import containers, resolver, workflows
 from layers.content import service as content
 from layers.jobs import service as jobs
 from layers.kit import db as kit_db
@@ -128,7 +128,7 @@ def test_posts_of_generating_content_wait_then_become_ready(
     with kit_db.get_database().transaction(write=False) as session:
         container = session.get(ContentContainer, container_id)
         assert container is not None and container.status == "completed"
-        assert len(content.current_assets(session, container)) == 2
+        assert len(containers.current_assets(session, container)) == 2
 
 
 def test_a_failed_generation_fails_api_posts_and_empties_slots(

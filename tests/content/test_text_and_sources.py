@@ -8,12 +8,16 @@ import httpx
 import pytest
 import respx
 
-from layers.content.text import Brief, OfflineWriter, OpenAIWriter
+from layers.content.writers.base import Brief
+from layers.content.writers.offline import OfflineWriter
+from layers.content.writers.openai import OpenAIWriter
 from layers.kit.errors import PlatformError
 from layers.kit.settings import Settings
 from layers.kit.storage import LocalStorage
-from layers.projects.keywords.stats import ResearchHashtagStats, hashtag_stats
-from layers.sources.catalog import ResearchCatalog, ResearchClient, SandboxCatalog
+from layers.projects.keywords.stats.registry import hashtag_stats
+from layers.projects.keywords.stats.tiktok_research import ResearchHashtagStats
+from layers.sources.sandbox import SandboxCatalog
+from layers.sources.tiktok_research import ResearchCatalog, ResearchClient
 
 BRIEF = Brief(
     app_name="Acme Coffee",
@@ -175,11 +179,11 @@ def test_live_hashtag_stats_come_from_the_research_api() -> None:
         return_value=httpx.Response(200, json=research_videos())
     )
     settings = Settings(tiktok_research_client_key="k", tiktok_research_client_secret="s")
-    stats = hashtag_stats(settings, livemode=True)
+    stats = hashtag_stats(livemode=True, settings=settings)
     assert isinstance(stats, ResearchHashtagStats)
     measured = stats.measure(["coffee"])["coffee"]
     assert measured is not None and (measured.view_count, measured.use_count) == (95000, 2)
-    assert not isinstance(hashtag_stats(Settings(), livemode=True), ResearchHashtagStats)
+    assert not isinstance(hashtag_stats(livemode=True, settings=Settings()), ResearchHashtagStats)
 
 
 def test_sandbox_catalog_is_deterministic_with_real_media(tmp_path: object) -> None:

@@ -5,7 +5,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.dialects import sqlite
 
+from layers.engine.runs.repository import last_runs_query
+from layers.kit.db import get_database
 from tests.console.helpers import browser, sign_in
 from tests.engine.helpers import execute, install, new_project, wait_for_run
 from tests.support import Tenant, assert_error, key_with_scopes
@@ -330,11 +333,6 @@ def test_each_command_shows_its_last_run_whatever_started_it(
 
 
 def test_last_runs_are_found_through_the_index() -> None:
-    from sqlalchemy.dialects import sqlite
-
-    from layers.engine.runs.service import last_runs_query
-    from layers.kit.db import get_database
-
     db = get_database()
     if db.dialect != "sqlite":
         pytest.skip("the plan is checked on SQLite; PostgreSQL plans by table size")

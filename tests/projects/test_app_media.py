@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from layers.kit.safe_http import FetchPolicy, is_public_address
-from layers.projects.media import service as media_service
+from layers.projects.media.fetch import registry as fetchers
+from layers.projects.media.fetch.http import GuardedFetcher
 from tests.support import ACME, FakeOrigin, Served, Tenant, assert_error, png_bytes
 
 QUICKSTART_MEDIA = [
@@ -137,7 +138,7 @@ def origin(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOrigin]:
         resolver=lambda host, port: ["127.0.0.1"] if host == "cdn.partner.example" else [],
         address_allowed=lambda ip: ip == loopback or is_public_address(ip),
     )
-    monkeypatch.setitem(media_service.SOURCES, True, media_service.GuardedSource(policy))
+    monkeypatch.setitem(fetchers.FETCHERS, fetchers.LIVE, lambda settings: GuardedFetcher(policy))
     yield server
     server.close()
 

@@ -5,7 +5,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from layers.projects.keywords import research
-from layers.projects.keywords.stats import SandboxHashtagStats
+from layers.projects.keywords.stats.base import HashtagStat
+from layers.projects.keywords.stats.sandbox import SandboxHashtagStats
 from tests.support import ACME, Tenant, assert_error, wait_for
 
 
@@ -30,7 +31,7 @@ def test_rank_blends_relevance_with_popularity() -> None:
         research.Candidate("alpha", "alpha", 0.9),
         research.Candidate("beta", "beta", 0.9),
     ]
-    stats = {"alpha": research.HashtagStat(10, 1), "beta": research.HashtagStat(10**9, 10**5)}
+    stats = {"alpha": HashtagStat(10, 1), "beta": HashtagStat(10**9, 10**5)}
     ranked = research.rank(candidates, stats)
     assert [h.hashtag for h in ranked] == ["beta", "alpha"]
     assert all(0 <= h.score <= 100 for h in ranked)

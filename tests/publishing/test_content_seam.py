@@ -12,7 +12,7 @@ from layers.kit import db as kit_db
 from layers.kit.errors import Conflict, ContentUnavailable
 from layers.models.publishing import ScheduledPost
 from layers.publishing.content import PublishableContent, register_content_resolver, resolve
-from layers.publishing.service import publish_post
+from layers.publishing.protocol import publish_post
 from tests.social.helpers import make_account, new_post, new_project, post_row
 from tests.support import Tenant
 

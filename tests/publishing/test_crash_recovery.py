@@ -19,7 +19,7 @@ from layers.kit.durable import APP_NAME, APP_VERSION, PUBLISHING
 from layers.kit.ids import new_id
 from layers.models.publishing import ScheduledPost
 from layers.models.social import SocialAccount
-from layers.publishing.service import PUBLISH_WORKFLOW, PublishInput
+from layers.publishing.protocol import PUBLISH_WORKFLOW, PublishInput
 from tests.social import fake_platforms
 from tests.social.fake_platforms import FakePlatforms, Fault
 from tests.social.helpers import local_path, query_of

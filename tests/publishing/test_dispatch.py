@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from layers import wiring
 from layers.kit import clock
 from layers.kit.settings import get_settings
-from layers.publishing import service as publishing
+from layers.publishing import protocol as publishing
 from layers.publishing.workflows import DISPATCH_WORKFLOW
 from tests.social.conftest import Contents
 from tests.social.helpers import (

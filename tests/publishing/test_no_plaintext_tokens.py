@@ -22,7 +22,7 @@ from layers.kit import clock
 from layers.kit import db as kit_db
 from layers.kit.logging import configure_logging
 from layers.kit.settings import Settings
-from layers.publishing import service as publishing
+from layers.publishing import protocol as publishing
 from layers.social import sweep, tokens
 from tests.social.conftest import Contents
 from tests.social.fake_platforms import CLIENT_SECRET, IG_APP_SECRET, FakePlatforms

@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from layers.kit import clock
 from layers.kit import db as kit_db
 from layers.models.publishing import PublishAttempt
-from layers.publishing import service as publishing
-from layers.publishing.service import publish_post
+from layers.publishing import protocol as publishing
+from layers.publishing.protocol import publish_post
+from layers.social.platforms.registry import SPECS
 from tests.social.conftest import Contents
 from tests.social.fake_platforms import FakePlatforms, Fault
 from tests.social.helpers import (
@@ -309,7 +310,8 @@ def test_tiktok_daily_cap_reported_by_the_platform_holds_the_post(
 def test_tiktok_daily_cap_is_enforced_locally(
     tiktok: str, fake: FakePlatforms, contents: Contents
 ) -> None:
-    cap = publishing.DAILY_CAPS["tiktok"]
+    cap = SPECS["tiktok"].daily_post_cap
+    assert cap is not None
     posts = [new_post(tiktok) for _ in range(cap + 1)]
     results = [publish_post(p) for p in posts]
     assert [r.status for r in results[:cap]] == ["posted"] * cap

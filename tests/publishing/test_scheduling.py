@@ -542,7 +542,7 @@ def test_publish_to_a_manual_account_says_it_will_not_publish(
 def test_a_publish_sent_to_drafts_keeps_the_reason(
     client: TestClient, world: dict[str, Any]
 ) -> None:
-    from layers.publishing.service import publish_post
+    from layers.publishing.protocol import publish_post
 
     headers = world["headers"]
     tiktok, instagram = manual_account(world, "tiktok"), manual_account(world, "instagram")

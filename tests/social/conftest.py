@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from layers.kit.settings import Settings
 from layers.models.publishing import ScheduledPost
-from layers.publishing import service as publishing
 from layers.publishing.content import PublishableContent, register_content_resolver
+from layers.publishing.protocol import base as protocol
 from layers.social.platforms import http
 from layers.social.platforms.instagram.publisher import ContainerPolicy
 from tests.social import fake_platforms
@@ -61,14 +61,12 @@ def fake(fake_server: FakePlatforms) -> Iterator[FakePlatforms]:
 @pytest.fixture(autouse=True)
 def quick_protocol() -> Iterator[None]:
     """Protocol timings in milliseconds instead of seconds (the logic is the same)."""
-    saved = (publishing.policy, http.policy.read_timeout, ContainerPolicy.delays)
-    publishing.policy = replace(
-        publishing.policy, backoff=(0.01, 0.02), status_polls=(0.0, 0.01, 0.01)
-    )
+    saved = (protocol.policy, http.policy.read_timeout, ContainerPolicy.delays)
+    protocol.policy = replace(protocol.policy, backoff=(0.01, 0.02), status_polls=(0.0, 0.01, 0.01))
     http.policy.read_timeout = 1.5
     ContainerPolicy.delays = (0.0, 0.01, 0.01, 0.02, 0.02, 0.05)
     yield
-    publishing.policy, http.policy.read_timeout, ContainerPolicy.delays = saved
+    protocol.policy, http.policy.read_timeout, ContainerPolicy.delays = saved
 
 
 class Contents:

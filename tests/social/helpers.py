@@ -264,7 +264,7 @@ def look_again(post_id: str, *, stale: bool = False) -> None:
     """Make the post due for another look now (its ``retry_at``, or with `stale` its claim,
     moved into the past) and run the dispatcher, as the next minute's tick would. Only this
     post's times move, so other tests' posts are not swept along."""
-    from layers.publishing import service as publishing
+    from layers.publishing import protocol as publishing
 
     if stale:
         update_post(post_id, claimed_at=clock.now() - publishing.STALE_CLAIM - timedelta(minutes=1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from layers.publishing import service as publishing
+from layers.publishing import protocol as publishing
 from tests.social.conftest import Contents
 from tests.social.helpers import (
     RETURN_URL,

@@ -88,7 +88,11 @@ def test_tiktok_privacy_and_duration_come_from_creator_info(
         publisher.prepare(
             token,
             ref,
-            PublishRequest(photo, draft=False, options={"privacyLevel": "FOLLOWER_OF_CREATOR"}),
+            PublishRequest(
+                photo,
+                draft=False,
+                options={"tiktokPostSettings": {"privacyLevel": "FOLLOWER_OF_CREATOR"}},
+            ),
         )
     fake.creator["privacy_level_options"] = ["FOLLOWER_OF_CREATOR", "SELF_ONLY"]
     try:

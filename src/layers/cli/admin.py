@@ -17,6 +17,7 @@ orgs_app = typer.Typer(help="Organizations.", no_args_is_help=True)
 
 
 def _database() -> kit_db.Database:
+    # Imported here, not at the top: keeps the database out of the remote commands' start-up.
     from layers.kit import db as kit_db
     from layers.kit.migrate import migrate
     from layers.kit.settings import get_settings
@@ -46,6 +47,7 @@ def create_key(
     name: Annotated[str, typer.Option(help="A label for the key.")] = "cli",
 ) -> None:
     """Create an API key and print it (alone on its line, shown only this once)."""
+    # Imported here, not at the top: keeps the database out of the remote commands' start-up.
     import sqlalchemy as sa
 
     from layers.kit.errors import LayersError
@@ -84,6 +86,7 @@ def create_org(
     parent: Annotated[str | None, typer.Option(help="Parent organization id.")] = None,
 ) -> None:
     """Create an organization and print its id."""
+    # Imported here, not at the top: keeps the database out of the remote commands' start-up.
     from layers.kit.errors import LayersError
     from layers.orgs import service
 
@@ -97,6 +100,7 @@ def create_org(
 
 @orgs_app.command("list")
 def list_orgs() -> None:
+    # Imported here, not at the top: keeps the database out of the remote commands' start-up.
     import sqlalchemy as sa
 
     from layers.models.orgs import Organization

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -282,6 +283,4 @@ def _reason(exc: httpx.TransportError) -> str:
 
 def q(segment: str) -> str:
     """An id as one path segment (so ``../x`` or ``a/b`` cannot change the route)."""
-    from urllib.parse import quote
-
     return quote(segment, safe="")

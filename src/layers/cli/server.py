@@ -20,6 +20,7 @@ PortOption = Annotated[int, typer.Option(help="TCP port to listen on.")]
 
 
 def _prepare(host: str | None = None, port: int | None = None) -> Settings:
+    # Imported here, not at the top: keeps the database out of the remote commands' start-up.
     from layers.kit import db as kit_db
     from layers.kit.logging import configure_logging
     from layers.kit.migrate import migrate
@@ -37,6 +38,7 @@ def _prepare(host: str | None = None, port: int | None = None) -> Settings:
 
 
 def _bootstrap_banner(settings: Settings) -> None:
+    # Imported here, not at the top: keeps the database out of the remote commands' start-up.
     from layers.kit import db as kit_db
     from layers.orgs import service
 
@@ -56,6 +58,7 @@ def _bootstrap_banner(settings: Settings) -> None:
 
 
 def _serve(settings: Settings, host: str, port: int, *, run_workers: bool) -> None:
+    # Imported here, not at the top: keeps the server out of the remote commands' start-up.
     import uvicorn
 
     from layers.app import create_app
@@ -86,6 +89,7 @@ def worker(
     ] = None,
 ) -> None:
     """Run workflows and the scheduler only (scale out with several, each its own id)."""
+    # Imported here, not at the top: keeps the server out of the remote commands' start-up.
     from layers import wiring
     from layers.kit import durable
     from layers.kit.settings import get_settings
@@ -105,6 +109,7 @@ def worker(
 
 def migrate_command() -> None:
     """Create or upgrade the database (also done by up, api and worker on start)."""
+    # Imported here, not at the top: keeps the database out of the remote commands' start-up.
     from layers.kit.logging import configure_logging
     from layers.kit.migrate import migrate
     from layers.kit.settings import get_settings

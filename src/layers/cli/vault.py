@@ -17,6 +17,7 @@ vault_app = typer.Typer(
 
 
 def _vault() -> Vault:
+    # Imported here, not at the top: keeps the vault out of the remote commands' start-up.
     from layers.kit.settings import get_settings
     from layers.social.vault import Vault
 
@@ -47,6 +48,7 @@ def rotate() -> None:
     processes, run this, then drop the old key. Ids do not change; a rotation interrupted
     halfway leaves every secret readable, and running it again finishes it.
     """
+    # Imported here, not at the top: keeps the vault out of the remote commands' start-up.
     from layers.social.vault import VaultError
 
     vault = _vault()

@@ -16,8 +16,10 @@ from layers.content import service as content
 from layers.engine.catalog import registry
 from layers.engine.catalog import service as catalog
 from layers.engine.catalog.schemas import TemplateOut
+from layers.engine.project_layers import outputs as layer_outputs
 from layers.engine.project_layers import service as layers
 from layers.engine.project_layers.schemas import LayerOut
+from layers.engine.runs import outputs as run_outputs
 from layers.engine.runs import service as runs
 from layers.engine.runs.schemas import RunDetail, RunOut
 from layers.jobs import service as jobs
@@ -77,7 +79,7 @@ def project_overview(session: Session, principal: Principal, project_id: str) ->
 def project_layers(session: Session, principal: Principal, project_id: str) -> list[LayerOut]:
     row = projects.get(session, principal, project_id)
     rows, _ = layers.page(session, principal, cursor=None, limit=200, project_id=row.id)
-    return layers.to_outs(session, rows)
+    return layer_outputs.to_outs(session, rows)
 
 
 def account_options(
@@ -126,7 +128,7 @@ def catalog_view(session: Session, principal: Principal, project_id: str | None)
 
 def layer_view(session: Session, principal: Principal, layer_id: str) -> dict[str, Any]:
     row = layers.get(session, principal, layer_id)
-    out = layers.to_out(session, row)
+    out = layer_outputs.to_out(session, row)
     template = registry.for_layer(row)
     schema = template.published_config_schema() if template else {}
     return {
@@ -146,7 +148,7 @@ def config_tab(
     return {
         "fields": forms.fields(data["schema"], row.config, "cfg", accounts=accounts),
         "config_json": json.dumps(row.config, indent=2, sort_keys=True),
-        "history": [layers.version_out(v) for v in history],
+        "history": [layer_outputs.version_out(v) for v in history],
     }
 
 
@@ -181,7 +183,7 @@ def runs_tab(
         status=None,
         trigger=None,
     )
-    items: list[RunOut] = [runs.to_out(r) for r in rows]
+    items: list[RunOut] = [run_outputs.to_out(r) for r in rows]
     run_id = selected or (items[0].id if items else None)
     panel = run_panel(session, principal, run_id) if run_id else None
     live = any(r.status not in TERMINAL_RUN for r in items)
@@ -190,7 +192,7 @@ def runs_tab(
 
 def run_panel(session: Session, principal: Principal, run_id: str) -> dict[str, Any]:
     row = runs.get(session, principal, run_id)
-    detail: RunDetail = runs.detail(session, row)
+    detail: RunDetail = run_outputs.detail(session, row)
     now = clock.now()
     beats = {}
     for activity in detail.activities:
@@ -210,7 +212,7 @@ def run_logs(session: Session, principal: Principal, run_id: str, after: int) ->
     lines = runs.logs_after(session, row.id, after, limit=500)
     last = lines[-1].id if lines else after
     return {
-        "lines": [runs.log_out(line) for line in lines],
+        "lines": [run_outputs.log_out(line) for line in lines],
         "after": last,
         "live": row.status not in TERMINAL_RUN or len(lines) == 500,
         "run_id": row.id,

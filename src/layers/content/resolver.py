@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from layers.content import service
+from layers.content import containers
 from layers.kit.errors import ContentUnavailable
 from layers.models.content import ContentContainer
 from layers.models.publishing import ScheduledPost
@@ -35,8 +35,8 @@ def resolve_container(session: Session, post: ScheduledPost) -> PublishableConte
     if container is None:
         raise ContentUnavailable(f"Scheduled post {post.id} has no content.",
                                  scheduledPostId=post.id)  # fmt: skip
-    assets = service.current_assets(session, container)
-    preview, _out = service.preview_of(container, assets, ttl=MEDIA_URL_TTL)
+    assets = containers.current_assets(session, container)
+    preview, _out = containers.preview_of(container, assets, ttl=MEDIA_URL_TTL)
     if preview is None:
         raise ContentUnavailable(
             f"Content {container.id} has no media yet.",

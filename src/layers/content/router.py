@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from layers.content import service
+from layers.content import containers, service
 from layers.content.schemas import (
     ContainerList,
     ContainerOut,
@@ -163,7 +163,7 @@ def list_content(
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> ContainerList:
     """The project's containers, newest first."""
-    rows, next_cursor = service.page(
+    rows, next_cursor = containers.page(
         session,
         principal,
         project_id,
@@ -172,13 +172,13 @@ def list_content(
         cursor=cursor,
         limit=limit,
     )
-    return ContainerList(items=service.to_outs(session, rows), next_cursor=next_cursor)
+    return ContainerList(items=containers.to_outs(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/content/{container_id}", dependencies=[requires("content:read")])
 def get_content(container_id: str, principal: CurrentPrincipal, session: DbSession) -> ContainerOut:
     """A container; safe mid-generation (`preview` is null until the first media exist)."""
-    return service.to_out(session, service.get(session, principal, container_id))
+    return containers.to_out(session, containers.get(session, principal, container_id))
 
 
 @router.post(

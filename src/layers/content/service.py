@@ -1,4 +1,5 @@
-"""Content: starting generations, reading containers, hooks, and generate-and-attach.
+"""Content: hooks, starting a generation (API, regenerate, generate-and-attach), and how a
+generation ends without media. Reading containers is `content.containers`.
 
 A generation call makes exactly one container and one ``content_generate`` job, and enqueues
 the durable workflow (`content.workflows`) in the caller's transaction. Anything that may go
@@ -11,21 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from layers.content import repository
+from layers.content.containers import get as get  # re-exported: get, page, to_out (console)
+from layers.content.containers import page as page
+from layers.content.containers import to_out as to_out
 from layers.content.inputs import WORKFLOW, GenerateInput
-from layers.content.schemas import (
-    AssetOut,
-    ContainerOut,
-    ContainerStatus,
-    ContentFormat,
-    ContentJobAccepted,
-    HookBank,
-    Preview,
-)
+from layers.content.repository import containers as containers  # re-exported (publishing)
+from layers.content.schemas import ContentJobAccepted, HookBank
 from layers.content.sources import service as sources
-from layers.content.text import Brief, text_writer
+from layers.content.writers.base import Brief
+from layers.content.writers.registry import text_writer
 from layers.jobs import service as jobs
 from layers.kit import clock, durable
 from layers.kit.db import get_database
@@ -37,11 +35,9 @@ from layers.kit.errors import (
     Validation,
 )
 from layers.kit.ids import has_prefix, new_id
-from layers.kit.pagination import fetch_page
-from layers.kit.repository import TenantRepository, TenantScope
+from layers.kit.repository import TenantScope
 from layers.kit.settings import get_settings
-from layers.kit.storage import signed_url
-from layers.models.content import AppMedia, ContainerAsset, ContentContainer
+from layers.models.content import AppMedia, ContentContainer
 from layers.models.jobs import Job
 from layers.models.projects import Influencer, Project
 from layers.models.publishing import ScheduledPost
@@ -49,7 +45,6 @@ from layers.models.social import SocialAccount
 from layers.projects import service as projects
 
 JOB_KIND = "content_generate"
-PREVIEW_TTL = 7 * 24 * 3600
 MEDIA_KIND = {
     "slideshow-remix": "slideshow",
     "slideshow-builder": "slideshow",
@@ -59,8 +54,6 @@ MEDIA_KIND = {
 REMIX_SOURCE_KIND = {"slideshow-remix": "slideshow", "video-remix": "video"}
 # A container in these statuses has a generation under way.
 GENERATING = frozenset({"queued", "processing"})
-
-containers = TenantRepository(ContentContainer, "cnt", "content")
 
 
 @dataclass(frozen=True)
@@ -105,7 +98,7 @@ def hooks(session: Session, tenant: TenantScope, project_id: str, limit: int) ->
             missing,
         )
     brief = brief_for(session, project)
-    writer = text_writer(get_settings(), project.livemode)
+    writer = text_writer(project.livemode)
     return HookBank(
         project_id=project.id,
         brand_voice=brief.brand_voice,
@@ -147,16 +140,7 @@ def _account(session: Session, project: Project, account_id: str) -> SocialAccou
 def wired_influencer(session: Session, project: Project) -> Influencer:
     """The influencer a social account's content uses: until content layers wire one, the
     project's oldest ready influencer."""
-    influencer = session.scalar(
-        sa.select(Influencer)
-        .where(
-            Influencer.project_id == project.id,
-            Influencer.status == "ready",
-            Influencer.archived_at.is_(None),
-        )
-        .order_by(Influencer.id)
-        .limit(1)
-    )
+    influencer = repository.oldest_ready_influencer(session, project.id)
     if influencer is None:
         raise InfluencerNotReady(
             "The project has no ready influencer yet; wait for the first one or create one "
@@ -198,19 +182,11 @@ def _no_actor() -> Validation:
 
 
 def _demo_video(session: Session, project: Project, media_id: str | None) -> AppMedia:
-    stmt = sa.select(AppMedia).where(
-        AppMedia.project_id == project.id,
-        AppMedia.kind == "demo-video",
-        AppMedia.deleted_at.is_(None),
-    )
-    if media_id:
-        media = session.scalar(stmt.where(AppMedia.id == media_id))
-        if media is None:
-            raise Validation.field(
-                "mediaId", "no demo-video app media with this id in the project", "not_found"
-            )
-        return media
-    media = session.scalar(stmt.order_by(AppMedia.id).limit(1))
+    media = repository.demo_video(session, project.id, media_id)
+    if media is None and media_id:
+        raise Validation.field(
+            "mediaId", "no demo-video app media with this id in the project", "not_found"
+        )
     if media is None:
         raise DemoVideoRequired(
             "ugc-remix uses the project's demo video as its core media: upload one first "
@@ -397,16 +373,7 @@ def generate_and_attach(
         social_account_id=account.id,
         media_id=media_id,
     )
-    claimed = session.execute(
-        sa.update(ScheduledPost)
-        .where(
-            ScheduledPost.id == post.id,
-            ScheduledPost.status == "pending",
-            ScheduledPost.container_id.is_(None),
-        )
-        .values(container_id=container.id, status="pending_assets", updated_at=clock.now())
-    )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not repository.claim_slot(session, post.id, container.id, clock.now()):
         raise Conflict(f"Slot {post.id} is no longer empty.", scheduledPostId=post.id)
     return container, job
 
@@ -419,175 +386,7 @@ def accepted(container: ContentContainer, job: Job) -> ContentJobAccepted:
     )
 
 
-# ---- reading -------------------------------------------------------------------------------
-
-
-def get(session: Session, tenant: TenantScope, container_id: str) -> ContentContainer:
-    return containers.get(session, tenant, container_id)
-
-
-def page(
-    session: Session,
-    tenant: TenantScope,
-    project_id: str,
-    *,
-    statuses: list[str],
-    formats: list[str],
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[ContentContainer], str | None]:
-    project = projects.get(session, tenant, project_id)
-    stmt = sa.select(ContentContainer).where(ContentContainer.project_id == project.id)
-    if statuses:
-        stmt = stmt.where(ContentContainer.status.in_(statuses))
-    if formats:
-        stmt = stmt.where(ContentContainer.format.in_(formats))
-    rows, next_cursor = fetch_page(session, stmt, ContentContainer.id, cursor=cursor, limit=limit)
-    return list(rows), next_cursor
-
-
-def current_assets(session: Session, container: ContentContainer) -> list[ContainerAsset]:
-    return assets_of(session, [container])[container.id]
-
-
-def assets_of(
-    session: Session, containers: list[ContentContainer]
-) -> dict[str, list[ContainerAsset]]:
-    """Each container's current-generation assets (by role, then position), in one query."""
-    found: dict[str, list[ContainerAsset]] = {c.id: [] for c in containers}
-    current = [(c.id, c.generation) for c in containers if c.generation >= 1]
-    if current:
-        rows = session.scalars(
-            sa.select(ContainerAsset)
-            .where(sa.tuple_(ContainerAsset.container_id, ContainerAsset.generation).in_(current))
-            .order_by(ContainerAsset.role, ContainerAsset.position)
-        )
-        for asset in rows:
-            found[asset.container_id].append(asset)
-    return found
-
-
-def _url(key: str, ttl: int) -> str:
-    return signed_url(get_settings(), key, ttl)
-
-
-def preview_of(
-    container: ContentContainer, assets: list[ContainerAsset], ttl: int = PREVIEW_TTL
-) -> tuple[Preview | None, list[AssetOut]]:
-    slides = sorted((a for a in assets if a.role == "slide"), key=lambda a: a.position)
-    videos = [a for a in assets if a.role == "video"]
-    thumbs = [a for a in assets if a.role == "thumbnail"]
-    if not thumbs or not (slides or videos):
-        return None, []
-    thumb_url = _url(thumbs[0].storage_key, ttl)
-    out: list[AssetOut] = []
-    for asset in [*slides, *videos]:
-        out.append(
-            AssetOut(
-                asset_id=asset.id,
-                kind="video" if asset.role == "video" else "image",
-                url=_url(asset.storage_key, ttl),
-                thumbnail_url=thumb_url if asset.role == "video" else None,
-                mime_type=asset.mime_type,
-                width=asset.width,
-                height=asset.height,
-                byte_size=asset.byte_size,
-                duration_ms=asset.duration_ms,
-            )
-        )
-    if videos:
-        clip = out[-1]
-        preview = Preview(
-            kind="video",
-            primary_url=clip.url,
-            thumbnail_url=thumb_url,
-            image_urls=[],
-            video_url=clip.url,
-            duration_ms=videos[0].duration_ms,
-            aspect_ratio="9:16",
-            width=videos[0].width,
-            height=videos[0].height,
-        )
-    else:
-        images = [a.url for a in out]
-        preview = Preview(
-            kind="slideshow",
-            primary_url=images[0],
-            thumbnail_url=thumb_url,
-            image_urls=images,
-            video_url=None,
-            duration_ms=None,
-            aspect_ratio="9:16",
-            width=slides[0].width,
-            height=slides[0].height,
-        )
-    return preview, out
-
-
-def to_outs(session: Session, containers: list[ContentContainer]) -> list[ContainerOut]:
-    """`to_out` of each container, with one query for all their assets."""
-    assets = assets_of(session, containers)
-    return [_out(container, assets[container.id]) for container in containers]
-
-
-def to_out(session: Session, container: ContentContainer) -> ContainerOut:
-    return _out(container, current_assets(session, container))
-
-
-def _out(container: ContentContainer, current: list[ContainerAsset]) -> ContainerOut:
-    preview, assets = preview_of(container, current)
-    return ContainerOut(
-        id=container.id,
-        project_id=container.project_id,
-        status=ContainerStatus(container.status),
-        format=ContentFormat(container.format),
-        creative_type=container.creative_type,
-        approval_status=container.approval_status,
-        hook=container.hook,
-        influencer_id=container.influencer_id,
-        social_account_id=container.social_account_id,
-        source_tiktok_id=container.source_tiktok_id,
-        media_id=container.media_id,
-        caption=container.caption,
-        hashtags=list(container.hashtags or []),
-        first_comment=container.first_comment,
-        slide_texts=list(container.slide_texts or []),
-        preview=preview,
-        assets=assets,
-        job_id=container.job_id,
-        generation=container.generation,
-        last_error=container.last_error,
-        created_at=container.created_at,
-        updated_at=container.updated_at,
-        completed_at=container.completed_at,
-        failed_at=container.failed_at,
-    )
-
-
 # ---- when a generation ends without media --------------------------------------------------
-
-
-def release_posts(session: Session, container_id: str, error: dict[str, Any]) -> None:
-    """Posts waiting on a container that will have no media: an API post fails with the
-    error; a layer's slot is emptied so the layer can fill it again."""
-    now = clock.now()
-    session.execute(
-        sa.update(ScheduledPost)
-        .where(
-            ScheduledPost.container_id == container_id,
-            ScheduledPost.status == "pending_assets",
-            ScheduledPost.origin == "slot",
-        )
-        .values(status="pending", container_id=None, updated_at=now)
-    )
-    session.execute(
-        sa.update(ScheduledPost)
-        .where(
-            ScheduledPost.container_id == container_id,
-            ScheduledPost.status == "pending_assets",
-        )
-        .values(status="failed", last_error=error, updated_at=now)
-    )
 
 
 def end_without_media(
@@ -606,7 +405,9 @@ def end_without_media(
     container.status = status
     if status == "failed":
         container.failed_at = now
-    release_posts(session, container.id, error)
+    # Posts waiting on it will have no media: an API post fails with the error; a layer's
+    # slot is emptied so the layer can fill it again.
+    repository.release_posts(session, container.id, error, now)
 
 
 def _on_job_canceled(session: Session, job: Job) -> None:

@@ -12,13 +12,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from dbos import DBOS
 
-from layers.content import service
+from layers.content import repository, service
 from layers.content.inputs import WORKFLOW, GenerateInput
 from layers.content.sources import service as sources
-from layers.content.text import Brief, hashtags_for, text_writer
+from layers.content.text import hashtags_for
+from layers.content.writers.base import Brief
+from layers.content.writers.registry import text_writer
 from layers.jobs import service as jobs
 from layers.jobs.workflows import application_error, describe, reported_failure
 from layers.kit import clock
@@ -28,11 +29,11 @@ from layers.kit.ids import new_id
 from layers.kit.settings import get_settings
 from layers.kit.storage import get_storage
 from layers.models.content import ContainerAsset, ContentContainer
-from layers.models.projects import Influencer, Project, ProjectHashtag
-from layers.models.publishing import ScheduledPost
+from layers.models.projects import Influencer, Project
 from layers.projects.media.service import live_media
 from layers.render import compose, drawing
 from layers.render.video import RenderError
+from layers.sources.registry import source_catalog
 
 SLIDESHOW_BUILDER_SLIDES = 6
 VIDEO_BEATS = 3
@@ -51,38 +52,14 @@ def prepare(inp: GenerateInput) -> dict[str, Any]:
         container = session.get(ContentContainer, inp.container_id)
         if container is None:
             raise NotFound.of("content", inp.container_id)
-        session.execute(
-            sa.update(ContentContainer)
-            .where(
-                ContentContainer.id == inp.container_id,
-                ContentContainer.job_id == inp.job_id,
-                ContentContainer.status == "queued",
-            )
-            .values(status="processing", updated_at=clock.now())
-        )
+        repository.start_processing(session, inp.container_id, inp.job_id, clock.now())
         project = session.get(Project, container.project_id)
         assert project is not None
         influencer = session.get(Influencer, container.influencer_id or "")
         media = live_media(session, project.id)
-        bank = list(
-            session.scalars(
-                sa.select(ProjectHashtag.hashtag)
-                .where(ProjectHashtag.project_id == project.id)
-                .order_by(ProjectHashtag.score.desc(), ProjectHashtag.hashtag)
-                .limit(8)
-            )
-        )
+        bank = repository.best_hashtags(session, project.id, 8)
         brief = service.brief_for(session, project, influencer.name if influencer else None)
-        used: set[str] = {
-            tiktok_id
-            for tiktok_id in session.scalars(
-                sa.select(ContentContainer.source_tiktok_id).where(
-                    ContentContainer.project_id == project.id,
-                    ContentContainer.source_tiktok_id.is_not(None),
-                )
-            )
-            if tiktok_id
-        }
+        used = repository.remixed_sources(session, project.id)
         source_kind = service.REMIX_SOURCE_KIND.get(container.format)
         tiktok_id = container.source_tiktok_id
         demo = next((m for m in media["demo-video"] if m.id == container.media_id), None)
@@ -119,15 +96,8 @@ def prepare(inp: GenerateInput) -> dict[str, Any]:
         else:
             post = sources.pick(plan["livemode"], keywords, source_kind, used)
             with get_database().transaction() as session:
-                session.execute(
-                    sa.update(ContentContainer)
-                    .where(
-                        ContentContainer.id == inp.container_id,
-                        ContentContainer.source_tiktok_id.is_(None),
-                    )
-                    .values(source_tiktok_id=post.tiktok_id)
-                )
-        files = sources.catalog_for(plan["livemode"]).media(post, full=True)
+                repository.record_source(session, inp.container_id, post.tiktok_id)
+        files = source_catalog(plan["livemode"]).media(post, full=True)
         plan["source"] = {
             "id": post.tiktok_id,
             "kind": post.kind,
@@ -143,7 +113,7 @@ def prepare(inp: GenerateInput) -> dict[str, Any]:
 def write(inp: GenerateInput, plan: dict[str, Any]) -> dict[str, Any]:
     jobs.advance(inp.job_id, stage="writing", progress=0.2)
     brief = Brief(**plan["brief"])
-    writer = text_writer(get_settings(), plan["livemode"])
+    writer = text_writer(plan["livemode"])
     seed = plan["seed"]
     source = plan["source"]
     fmt = plan["format"]
@@ -256,26 +226,10 @@ def finalize(inp: GenerateInput, texts: dict[str, Any], assets: list[dict[str, A
     now = clock.now()
     ids: list[dict[str, Any]] = []
     with get_database().transaction() as session:
-        updated = session.execute(
-            sa.update(ContentContainer)
-            .where(
-                ContentContainer.id == inp.container_id,
-                ContentContainer.job_id == inp.job_id,
-                ContentContainer.status.in_(["queued", "processing"]),
-            )
-            .values(
-                status="completed",
-                generation=inp.generation,
-                hook=texts["hook"],
-                caption=texts["caption"],
-                hashtags=texts["hashtags"],
-                slide_texts=[texts["hook"], *texts["body"], texts["end"]],
-                completed_at=now,
-                last_error=None,
-                updated_at=now,
-            )
+        completed = repository.complete(
+            session, inp.container_id, inp.job_id, inp.generation, texts, now
         )
-        if not updated.rowcount:  # type: ignore[attr-defined]
+        if not completed:
             container = session.get(ContentContainer, inp.container_id)
             finished_before = (
                 container is not None
@@ -285,12 +239,7 @@ def finalize(inp: GenerateInput, texts: dict[str, Any], assets: list[dict[str, A
             )
             if not finished_before:
                 return  # canceled (or replaced) while rendering: keep nothing
-        session.execute(
-            sa.delete(ContainerAsset).where(
-                ContainerAsset.container_id == inp.container_id,
-                ContainerAsset.generation == inp.generation,
-            )
-        )
+        repository.delete_assets(session, inp.container_id, inp.generation)
         for asset in assets:
             asset_id = new_id("ast")
             ids.append({"assetId": asset_id, "kind": asset["role"], "mimeType": asset["mime_type"]})
@@ -310,14 +259,7 @@ def finalize(inp: GenerateInput, texts: dict[str, Any], assets: list[dict[str, A
                     created_at=now,
                 )
             )
-        session.execute(
-            sa.update(ScheduledPost)
-            .where(
-                ScheduledPost.container_id == inp.container_id,
-                ScheduledPost.status == "pending_assets",
-            )
-            .values(status="ready", updated_at=now)
-        )
+        repository.posts_ready(session, inp.container_id, now)
     jobs.finish(
         inp.job_id,
         {"containerId": inp.container_id, "containerIds": [inp.container_id], "assets": ids},

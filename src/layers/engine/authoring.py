@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any, Literal, ParamSpec, TypeVar
 
 from dbos import DBOS
+from dbos._context import get_local_dbos_context
 
 from layers.engine import recorder
 from layers.engine.jsonutil import bounded, to_json
@@ -391,8 +392,6 @@ def log(level: LogLevel, message: str) -> None:
         return
     # From the workflow body, which is replayed after a crash: key the line by the DBOS step
     # it follows and its rank since, so a replay writes nothing twice.
-    from dbos._context import get_local_dbos_context
-
     ctx = get_local_dbos_context()
     after_step = ctx.function_id if ctx is not None else 0
     rank = run.body_logs.get(after_step, 0) + 1

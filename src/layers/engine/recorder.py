@@ -14,20 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from layers.engine.runs import service as runs
+from layers.engine.project_layers import repository as layers_repository
+from layers.engine.runs import repository
+from layers.engine.runs.repository import insert_log
+from layers.engine.runs.settling import after_terminal
 from layers.kit import clock
 from layers.kit.db import get_database
 from layers.kit.ids import new_id
-from layers.models.engine import (
-    RUN_TERMINAL,
-    LayerConfigVersion,
-    Run,
-    RunActivity,
-    RunLog,
-)
+from layers.models.engine import RUN_TERMINAL, Run, RunActivity
 
 if TYPE_CHECKING:
     from layers.engine.authoring import RunContext
@@ -35,7 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("layers.engine")
 
 MAX_HISTORY = 50
-MAX_MESSAGE = 8000
 
 
 class _Unchanged:
@@ -43,29 +38,6 @@ class _Unchanged:
 
 
 UNCHANGED: Final = _Unchanged()
-
-
-def _insert_log(
-    session: Session,
-    run_id: str,
-    level: str,
-    message: str,
-    *,
-    activity_id: str | None = None,
-    activity_name: str | None = None,
-    dedupe_key: str | None = None,
-) -> None:
-    session.execute(
-        sa.insert(RunLog).values(
-            run_id=run_id,
-            at=clock.now(),
-            level=level,
-            activity_id=activity_id,
-            activity_name=activity_name,
-            message=message[:MAX_MESSAGE],
-            dedupe_key=dedupe_key,
-        )
-    )
 
 
 def append_log(
@@ -79,13 +51,9 @@ def append_log(
     mark: RunMark | None = None,
 ) -> None:
     with _write(mark) as session:
-        if dedupe_key is not None:
-            exists = session.scalar(
-                sa.select(RunLog.id).where(RunLog.run_id == run_id, RunLog.dedupe_key == dedupe_key)
-            )
-            if exists is not None:
-                return
-        _insert_log(
+        if dedupe_key is not None and repository.has_log(session, run_id, dedupe_key):
+            return
+        insert_log(
             session,
             run_id,
             level,
@@ -120,14 +88,12 @@ LAZY_SECONDS = 0.25
 def _write(mark: RunMark | None) -> Iterator[Session]:
     """A write transaction of the run; the first one also marks the run running."""
     with get_database().transaction() as session:
-        if mark is not None and not mark.written:
-            moved = session.execute(
-                sa.update(Run)
-                .where(Run.id == mark.run_id, Run.status == "queued")
-                .values(status="running", started_at=mark.started_at, updated_at=clock.now())
-            )
-            if moved.rowcount:  # type: ignore[attr-defined]
-                _insert_log(session, mark.run_id, "info", mark.message, dedupe_key="engine:begin")
+        if (
+            mark is not None
+            and not mark.written
+            and repository.mark_running(session, mark.run_id, mark.started_at)
+        ):
+            insert_log(session, mark.run_id, "info", mark.message, dedupe_key="engine:begin")
         yield session
     if mark is not None:
         mark.written = True
@@ -143,6 +109,8 @@ def touch_run(mark: RunMark) -> None:
 def begin_run(run_id: str) -> tuple[RunContext, RunMark] | None:
     """Load the run's context (a read); None if it already ended. A run still ``queued`` is a
     fresh start: its running transition waits for its first write (`RunMark`)."""
+    # Here, not at the top: authoring imports this module (its activities write through it),
+    # and `RunContext` is authoring's.
     from layers.engine.authoring import RunContext
 
     with get_database().transaction(write=False) as session:
@@ -154,13 +122,7 @@ def begin_run(run_id: str) -> tuple[RunContext, RunMark] | None:
         config: dict[str, Any] = {}
         if run.layer_id is not None and run.config_version is not None:
             config = (
-                session.scalar(
-                    sa.select(LayerConfigVersion.config).where(
-                        LayerConfigVersion.layer_id == run.layer_id,
-                        LayerConfigVersion.version == run.config_version,
-                    )
-                )
-                or {}
+                layers_repository.config_at_version(session, run.layer_id, run.config_version) or {}
             )
         version = f" v{run.workflow_version}" if run.workflow_version else ""
         retry = f", retry of {run.retry_of}" if run.retry_of else ""
@@ -193,33 +155,23 @@ def begin_run(run_id: str) -> tuple[RunContext, RunMark] | None:
 
 
 def complete_run(run_id: str, output: Any, mark: RunMark | None = None) -> bool:
-
+    """``running → completed`` and what depends on it; False when the run had ended."""
     now = clock.now()
     with _write(mark) as session:
-        done = session.execute(
-            sa.update(Run)
-            .where(Run.id == run_id, Run.status == "running")
-            .values(status="completed", output=output, finished_at=now, updated_at=now)
-        )
-        if not done.rowcount:  # type: ignore[attr-defined]
+        if not repository.mark_completed(session, run_id, output, now):
             return False
         run = session.get(Run, run_id)
         assert run is not None
-        _insert_log(session, run_id, "info", f"run completed in {_took(run, now)}")
-        runs.after_terminal(session, run)
+        insert_log(session, run_id, "info", f"run completed in {_took(run, now)}")
+        after_terminal(session, run)
         return True
 
 
 def fail_run(run_id: str, error: dict[str, Any], mark: RunMark | None = None) -> bool:
-
+    """``queued | running → failed`` and what depends on it; False when the run had ended."""
     now = clock.now()
     with _write(mark) as session:
-        failed = session.scalar(
-            sa.select(RunActivity)
-            .where(RunActivity.run_id == run_id, RunActivity.status == "failed")
-            .order_by(RunActivity.step_id.desc())
-            .limit(1)
-        )
+        failed = repository.last_failed_activity(session, run_id)
         if failed is not None and failed.error:
             # The activity's own record has the trace from where it was raised (an error
             # replayed from DBOS after a crash has lost its traceback).
@@ -229,25 +181,14 @@ def fail_run(run_id: str, error: dict[str, Any], mark: RunMark | None = None) ->
                 "activity": failed.name,
                 "activityId": failed.id,
             }
-        done = session.execute(
-            sa.update(Run)
-            .where(Run.id == run_id, Run.status.in_(("queued", "running")))
-            .values(
-                status="failed",
-                error=error,
-                started_at=sa.func.coalesce(Run.started_at, now),
-                finished_at=now,
-                updated_at=now,
-            )
-        )
-        if not done.rowcount:  # type: ignore[attr-defined]
+        if not repository.mark_failed(session, run_id, error, now):
             return False
         run = session.get(Run, run_id)
         assert run is not None
-        _insert_log(
+        insert_log(
             session, run_id, "error", f"run failed after {_took(run, now)}: {error['message']}"
         )
-        runs.after_terminal(session, run)
+        after_terminal(session, run)
         return True
 
 
@@ -297,18 +238,10 @@ def start_activity(
         details = None
         if retry_of is not None:
             with get_database().transaction(write=False) as session:
-                details = session.scalar(
-                    sa.select(RunActivity.heartbeat_details).where(
-                        RunActivity.run_id == retry_of, RunActivity.step_id == step_id
-                    )
-                )
+                details = repository.heartbeat_details_at_step(session, retry_of, step_id)
         return ActivityRow(new_id("act"), run_id, step_id, name, input_, 1, details, now, False)
     with _write(mark) as session:
-        row = session.scalar(
-            sa.select(RunActivity)
-            .where(RunActivity.run_id == run_id, RunActivity.step_id == step_id)
-            .with_for_update()
-        )
+        row = repository.activity_at_step(session, run_id, step_id)
         if row is None:
             activity = ActivityRow(
                 new_id("act"), run_id, step_id, name, input_, 1, None, now, False
@@ -323,7 +256,7 @@ def start_activity(
         if history and history[-1].get("finishedAt") is None:
             history[-1] = {**history[-1], "outcome": "interrupted"}
         row.attempt_history = [*history, _attempt_entry(row.attempts, now)][-MAX_HISTORY:]
-        _insert_log(
+        insert_log(
             session,
             run_id,
             "warning",
@@ -356,21 +289,20 @@ def _insert_activity(
     heartbeat_values: dict[str, Any] = {"heartbeat_details": activity.details}
     if not isinstance(details, _Unchanged):
         heartbeat_values = {"heartbeat_details": details, "last_heartbeat_at": finished_at}
-    session.execute(
-        sa.insert(RunActivity).values(
-            id=activity.activity_id,
-            run_id=activity.run_id,
-            step_id=activity.step_id,
-            name=activity.name,
-            status=status,
-            input=activity.input,
-            output=output,
-            attempts=activity.attempt,
-            attempt_history=[_attempt_entry(activity.attempt, activity.started_at)],
-            started_at=activity.started_at,
-            finished_at=finished_at,
-            **heartbeat_values,
-        )
+    repository.insert_activity(
+        session,
+        id=activity.activity_id,
+        run_id=activity.run_id,
+        step_id=activity.step_id,
+        name=activity.name,
+        status=status,
+        input=activity.input,
+        output=output,
+        attempts=activity.attempt,
+        attempt_history=[_attempt_entry(activity.attempt, activity.started_at)],
+        started_at=activity.started_at,
+        finished_at=finished_at,
+        **heartbeat_values,
     )
 
 
@@ -408,7 +340,7 @@ def attempt_failed(
             return
         _close_attempt(row, "failed", error)
         row.error = error
-        _insert_log(
+        insert_log(
             session,
             run_id,
             "warning",
@@ -444,14 +376,10 @@ def complete_activity(
                 details=details,
             )  # fmt: skip
             return
-        values: dict[str, Any] = {"status": "completed", "output": output, "finished_at": now}
+        values: dict[str, Any] = {"output": output, "finished_at": now}
         if not isinstance(details, _Unchanged):
             values.update(heartbeat_details=details, last_heartbeat_at=now)
-        session.execute(
-            sa.update(RunActivity)
-            .where(RunActivity.id == activity.activity_id, RunActivity.status == "running")
-            .values(**values)
-        )
+        repository.complete_running_activity(session, activity.activity_id, **values)
 
 
 def fail_activity(
@@ -469,7 +397,7 @@ def fail_activity(
         _close_attempt(row, "failed", error)
         row.status, row.error, row.finished_at = "failed", error, now
         plural = "s" if attempt != 1 else ""
-        _insert_log(
+        insert_log(
             session,
             run_id,
             "error",
@@ -493,9 +421,5 @@ def heartbeat(activity_id: str, run_id: str, details: Any) -> str:
     """Record a heartbeat; answers the run's status (so a canceled run's activity can stop)."""
     now = clock.now()
     with get_database().transaction() as session:
-        session.execute(
-            sa.update(RunActivity)
-            .where(RunActivity.id == activity_id)
-            .values(last_heartbeat_at=now, heartbeat_details=details)
-        )
-        return session.scalar(sa.select(Run.status).where(Run.id == run_id)) or "running"
+        repository.record_heartbeat(session, activity_id, details, now)
+        return repository.run_status(session, run_id) or "running"

@@ -20,11 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from layers.engine.catalog import registry
 from layers.engine.cron import next_after
+from layers.engine.project_layers import repository as layers_repository
+from layers.engine.runs import repository as runs_repository
 from layers.engine.runs import service as runs
 from layers.engine.templates import Template, cron_for
 from layers.kit.db import get_database
@@ -53,8 +54,7 @@ def sync_schedules(
     A row whose cron changed gets its next run recomputed from `now`; ``rearm`` recomputes every
     row (resume). Rows are disarmed (NULL) while the layer is not active and deleted with it.
     """
-    query = sa.select(LayerSchedule).where(LayerSchedule.layer_id == layer.id)
-    rows = {row.command_id: row for row in session.scalars(query)}
+    rows = {row.command_id: row for row in layers_repository.schedules_of(session, [layer.id])}
     if layer.status == "uninstalled":
         for row in rows.values():
             session.delete(row)
@@ -110,17 +110,16 @@ def background_paused() -> Iterator[None]:
 
 
 def tick(now: datetime) -> TickResult:
-    """Start every scheduled command due at `now`."""
+    """Start every scheduled command due at `now`.
+
+    Owns its transactions: one read, then one transaction per due schedule (`_fire`), so each
+    claim and the run it starts commit together and one schedule that fails to start neither
+    undoes nor blocks the others.
+    """
     result = TickResult()
     with get_database().transaction(write=False) as session:
-        due = session.execute(
-            sa.select(LayerSchedule.id, LayerSchedule.next_run_at)
-            .where(LayerSchedule.next_run_at <= now)
-            .order_by(LayerSchedule.next_run_at)
-            .limit(TICK_LIMIT)
-        ).all()
+        due = layers_repository.due_schedules(session, now, TICK_LIMIT)
     for schedule_id, due_at in due:
-        assert due_at is not None
         try:
             _fire(schedule_id, due_at, now, result)
         except Exception:
@@ -129,17 +128,13 @@ def tick(now: datetime) -> TickResult:
 
 
 def _fire(schedule_id: int, due_at: datetime, now: datetime, result: TickResult) -> None:
-
+    """Claim one due schedule and start its run, in a transaction of its own (see `tick`)."""
     with get_database().transaction() as session:
         row = session.get(LayerSchedule, schedule_id)
         if row is None or row.next_run_at != due_at:
             return  # another tick got there first
-        claimed = session.execute(
-            sa.update(LayerSchedule)
-            .where(LayerSchedule.id == schedule_id, LayerSchedule.next_run_at == due_at)
-            .values(next_run_at=next_after(row.cron, now))
-        )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
+        next_at = next_after(row.cron, now)
+        if not layers_repository.claim_schedule(session, schedule_id, due_at, next_at):
             return
         layer = session.get(ProjectLayer, row.layer_id)
         project = session.get(Project, layer.project_id) if layer else None
@@ -155,7 +150,7 @@ def _fire(schedule_id: int, due_at: datetime, now: datetime, result: TickResult)
             result.skipped += 1
             return
         if row.last_run_id is not None:
-            previous = session.scalar(sa.select(Run.status).where(Run.id == row.last_run_id))
+            previous = runs_repository.run_status(session, row.last_run_id)
             if previous is not None and previous not in RUN_TERMINAL:
                 result.skipped += 1  # never overlaps itself
                 return

@@ -106,14 +106,12 @@ def _fail_retry(run_id: str, original_run_id: str) -> None:
 
 @DBOS.step(name="engine.tick")
 def _tick(now: datetime) -> int:
-
     return len(scheduler.tick(now).started)
 
 
 @DBOS.workflow(name=TICK_WORKFLOW)
 def scheduler_tick(scheduled_at: datetime, _context: Any) -> None:
     """The one system schedule of the engine: start what is due at `scheduled_at`."""
-
     if not scheduler.background_enabled():
         return
     started = _tick(scheduled_at)

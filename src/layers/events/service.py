@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from layers.events.repository import for_subject
 from layers.kit import clock
 from layers.kit.ids import new_id
 from layers.models.events import Event
@@ -25,6 +25,9 @@ EVENT_TYPES = frozenset(
         "post.failed",
     }
 )
+
+# `for_subject` lives in `repository`; it is re-exported here for tests/social/helpers.py.
+__all__ = ["EVENT_TYPES", "for_subject", "record"]
 
 
 def record(
@@ -51,10 +54,3 @@ def record(
     )
     session.add(event)
     return event
-
-
-def for_subject(session: Session, subject_id: str, type_: str | None = None) -> list[Event]:
-    stmt = sa.select(Event).where(Event.subject_id == subject_id)
-    if type_ is not None:
-        stmt = stmt.where(Event.type == type_)
-    return list(session.scalars(stmt.order_by(Event.id)))

@@ -11,9 +11,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from layers.jobs import repository
 from layers.jobs.schemas import JobAccepted, JobOut
 from layers.kit import clock
 from layers.kit.db import get_database
@@ -109,23 +109,15 @@ def etag(out: JobOut) -> str:
     return '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
 
 
-# ---- transitions, each in its own short transaction (called from workflow steps) ----
+# ---- transitions, each in its own short transaction ----
+# They are called from workflow steps, far from any request's unit of work: each owns its
+# session and commits at once, so a poller sees the job's progress as it happens.
 
 
 def advance(job_id: str, *, stage: str, progress: float) -> None:
     """Move a running job to `stage`; progress never goes backwards."""
     with get_database().transaction() as session:
-        session.execute(
-            sa.update(Job)
-            .where(Job.id == job_id, Job.status == "running")
-            .values(
-                stage=stage,
-                progress=sa.func.max(Job.progress, progress)
-                if session.get_bind().dialect.name == "sqlite"
-                else sa.func.greatest(Job.progress, progress),
-                updated_at=clock.now(),
-            )
-        )
+        repository.set_stage(session, job_id, stage, progress, clock.now())
 
 
 def finish(job_id: str, result: dict[str, Any] | None = None) -> bool:
@@ -140,14 +132,8 @@ def fail(job_id: str, code: str, message: str, **details: Any) -> bool:
 
 
 def _transition(session: Session, job_id: str, status: str, **values: Any) -> bool:
-    now = clock.now()
     extra: dict[str, Any] = {"progress": 1.0} if status == "completed" else {}
-    result = session.execute(
-        sa.update(Job)
-        .where(Job.id == job_id, Job.status == "running")
-        .values(status=status, finished_at=now, updated_at=now, **extra, **values)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return repository.end_running(session, job_id, status, clock.now(), **extra, **values)
 
 
 def cancel(session: Session, job: Job) -> Job:

@@ -17,6 +17,7 @@ from layers.kit.errors import KillSwitch, NotFound, Unauthenticated, Validation
 from layers.kit.ids import has_prefix, new_id
 from layers.kit.settings import get_settings
 from layers.models.orgs import ApiKey, Organization
+from layers.orgs import repository
 from layers.orgs.scopes import FULL_ACCESS, validate_scopes
 
 _TOKEN_RE = re.compile(r"^lp_(live|test)_([A-Z2-7]{16})_([A-Za-z0-9_\-]{43})$")
@@ -104,14 +105,10 @@ def authenticate(session: Session, authorization: str | None, acting_org: str | 
     if match is None:
         raise Unauthenticated("Malformed API key.")
     env, handle, secret = match.groups()
-    row = session.execute(
-        sa.select(ApiKey, Organization)
-        .join(Organization, Organization.id == ApiKey.org_id)
-        .where(ApiKey.handle == handle)
-    ).first()
-    if row is None or not hmac.compare_digest(row[0].secret_hash, hash_secret(secret)):
+    found = repository.key_with_org(session, handle)
+    if found is None or not hmac.compare_digest(found[0].secret_hash, hash_secret(secret)):
         raise Unauthenticated("Invalid API key.")
-    key, org = row
+    key, org = found
     if key.livemode != (env == "live"):
         raise Unauthenticated("Invalid API key.")
     return _admit(session, key, org, acting_org)
@@ -183,13 +180,7 @@ def revoke_key(session: Session, principal: Principal, key_id: str) -> ApiKey:
 
 
 def list_keys(session: Session, principal: Principal) -> list[ApiKey]:
-    return list(
-        session.scalars(
-            sa.select(ApiKey)
-            .where(ApiKey.org_id == principal.key_org_id, ApiKey.livemode == principal.livemode)
-            .order_by(ApiKey.id)
-        )
-    )
+    return repository.keys_of(session, principal.key_org_id, principal.livemode)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
 """The rules that turn a requested publish into something else, and how each says so.
 
 A target in ``publish`` mode is published publicly only when its account posts automatically.
-Otherwise the publish protocol diverts it: TikTok sends it to the creator's drafts inbox
-(``draft``), Instagram leaves it for a person (``pending_manual``). A ``draft`` target on a
-platform with no drafts inbox also waits for a person. Each diversion has a stable code; the
-schedule response and the post's ``warnings`` carry it ahead of time, and the post's
-``lastError`` records it once the protocol applied it. Nothing else decides these outcomes:
-`layers.publishing.service` asks `diversion` at publish time.
+Otherwise the publish protocol diverts it to the platform's manual outcome
+(`PlatformSpec.manual_outcome`): TikTok sends it to the creator's drafts inbox (``draft``),
+Instagram leaves it for a person (``pending_manual``). A ``draft`` target on a platform with no
+drafts inbox (`PlatformSpec.drafts_inbox`) also waits for a person. Each diversion has a
+stable code; the schedule response and the post's ``warnings`` carry it ahead of time, and the
+post's ``lastError`` records it once the protocol applied it. Nothing else decides these
+outcomes: the protocol (`layers.publishing.protocol.publish`) asks `diversion` at publish time.
 """
 
 from __future__ import annotations
@@ -14,16 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from layers.social.platforms.registry import spec_of
+
 ACCOUNT_POSTING_MODE_MANUAL = "ACCOUNT_POSTING_MODE_MANUAL"
 DRAFT_UNSUPPORTED = "DRAFT_UNSUPPORTED"
 CODES = frozenset({ACCOUNT_POSTING_MODE_MANUAL, DRAFT_UNSUPPORTED})
 # Codes earlier versions wrote in ``last_error`` for the same diversions.
 FORMER_CODES = {"MANUAL_POSTING": ACCOUNT_POSTING_MODE_MANUAL}
-
-# What each platform does with a ``publish`` of an account whose posting mode is not automatic.
-MANUAL_OUTCOME = {"tiktok": "draft", "instagram": "pending_manual"}
-DRAFTS_INBOX = frozenset({"tiktok"})  # platforms with a drafts inbox
-PLATFORM_NAMES = {"tiktok": "TikTok", "instagram": "Instagram"}
 
 # The statuses of a post that has not been attempted yet: its diversion follows the account.
 UPCOMING = frozenset({"pending", "pending_assets", "ready"})
@@ -45,8 +43,22 @@ class Diversion:
         return {"code": self.code, "message": self.message, "at": at, "outcome": self.outcome}
 
 
+# A platform we do not serve (no spec) has no drafts inbox and leaves a manual publish to a person.
+
+
 def _name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform)
+    spec = spec_of(platform)
+    return spec.display_name if spec is not None else platform
+
+
+def _drafts_inbox(platform: str) -> bool:
+    spec = spec_of(platform)
+    return spec is not None and spec.drafts_inbox
+
+
+def _manual_outcome(platform: str) -> str:
+    spec = spec_of(platform)
+    return spec.manual_outcome if spec is not None else "pending_manual"
 
 
 def diversion(
@@ -57,7 +69,7 @@ def diversion(
     `applied` words the message in the past tense (the protocol diverted it)."""
     name = _name(platform)
     if mode == "draft":
-        if platform in DRAFTS_INBOX:
+        if _drafts_inbox(platform):
             return None  # a draft was asked for
         return Diversion(
             DRAFT_UNSUPPORTED,
@@ -67,7 +79,7 @@ def diversion(
         )
     if mode != "publish" or posting_mode == "automatic":
         return None
-    outcome = MANUAL_OUTCOME.get(platform, "pending_manual")
+    outcome = _manual_outcome(platform)
     if outcome == "draft":
         message = (
             f"Sent to the creator's {name} drafts inbox instead of published: the account's "

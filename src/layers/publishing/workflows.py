@@ -17,15 +17,15 @@ from typing import Any
 from dbos import DBOS
 
 from layers.kit import clock, durable
-from layers.publishing import service
-from layers.publishing.service import PUBLISH_WORKFLOW, PublishInput
+from layers.publishing import protocol
+from layers.publishing.protocol import DISPATCH_BATCH, PUBLISH_WORKFLOW, PublishInput
 
 DISPATCH_WORKFLOW = "publishing.dispatch_due"
 
 
 @DBOS.step(name="publishing.publish_post")
 def publish_step(post_id: str, claimant: str) -> dict[str, Any]:
-    return service.publish_post(post_id, claimant=claimant).to_dict()
+    return protocol.publish_post(post_id, claimant=claimant).to_dict()
 
 
 @DBOS.workflow(name=PUBLISH_WORKFLOW)
@@ -42,11 +42,11 @@ MAX_BATCHES = 25  # up to 5,000 posts a minute per tick; the rest wait for the n
 def dispatch_step() -> dict[str, Any]:
     claimed = reclaimed = held = 0
     for _ in range(MAX_BATCHES):
-        report = service.dispatch_due(clock.now(), limit=service.DISPATCH_BATCH)
+        report = protocol.dispatch_due(clock.now(), limit=DISPATCH_BATCH)
         claimed += len(report.claimed)
         reclaimed += len(report.reclaimed)
         held += report.held
-        if max(len(report.claimed), len(report.reclaimed)) < service.DISPATCH_BATCH:
+        if max(len(report.claimed), len(report.reclaimed)) < DISPATCH_BATCH:
             break
     return {"claimed": claimed, "reclaimed": reclaimed, "held": held}
 

@@ -1,2 +1,6 @@
-"""Source catalogs: where remixes find the posts they adapt (the TikTok Research API live, a
-deterministic sandbox in test mode), and the research client keyword stats share."""
+"""Source catalogs, an external capability: where remixes find the posts they adapt.
+
+`base` (the `SourceCatalog` Protocol and its data types), `tiktok_research` (the TikTok
+Research API, live, and the research client keyword stats share), `sandbox` (deterministic
+posts with real media, test mode), `registry` (`source_catalog(livemode)`).
+"""

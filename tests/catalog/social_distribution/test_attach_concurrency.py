@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 
-from layers.catalog.social_distribution import service
+from layers.catalog.social_distribution import attaching
 from layers.kit.db import get_database
 from layers.kit.errors import Conflict
 from tests.catalog.social_distribution.helpers import (
@@ -61,7 +61,7 @@ def test_fifty_concurrent_attaches_take_distinct_slots_then_conflict(
         start.wait(timeout=30)
         try:
             with get_database().transaction() as session:
-                return str(service.attach(session, layer_id, container_id)["scheduledPostId"])
+                return str(attaching.attach(session, layer_id, container_id)["scheduledPostId"])
         except Conflict:
             return "CONFLICT"
 

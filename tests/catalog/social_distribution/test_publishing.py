@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from layers.catalog.social_distribution import service
+from layers.catalog.social_distribution import attaching, dispatch, recovery
 from layers.engine import scheduler
 from layers.kit import clock
 from layers.kit.clock import ManualClock
@@ -153,8 +153,8 @@ def test_posting_modes_drafts_and_manual(
 
             row = session.get(ProjectLayer, layer["id"])
             assert row is not None and found is not None
-            assert service.has_due(session, row, clock.now())
-        assert service.dispatch(layer["id"])["claimed"] == 1
+            assert dispatch.has_due(session, row, clock.now())
+        assert dispatch.dispatch(layer["id"])["claimed"] == 1
         wait_for(lambda p=post.id, e=expected: post_row(p).status == e)
 
 
@@ -165,15 +165,15 @@ def test_an_unhealthy_account_holds_its_posts_until_it_reconnects(
     post = next(s for s in slots(layer["id"]) if s.container_id)
     _make_due(post.id)
     update_account(post.social_account_id, healthy=False, status="reauth_required")
-    result = service.dispatch(layer["id"])
+    result = dispatch.dispatch(layer["id"])
     assert result["claimed"] == 0 and result["held"] == 1
     held = post_row(post.id)
     assert held.status == "ready" and held.hold_reason == "account_unhealthy"
-    assert service.recover(layer["id"])["overdue"] == 0  # held, not re-slotted or lost
+    assert recovery.recover(layer["id"])["overdue"] == 0  # held, not re-slotted or lost
     update_account(post.social_account_id, healthy=True, status="connected")
     with get_database().transaction() as session:
         publishing.release_account_holds(session, post.social_account_id)
-    assert service.dispatch(layer["id"])["claimed"] == 1
+    assert dispatch.dispatch(layer["id"])["claimed"] == 1
     wait_for(lambda: post_row(post.id).status == "posted")
 
 
@@ -184,7 +184,7 @@ def test_will_publish_off_dispatches_nothing(
     post = next(s for s in slots(layer["id"]) if s.container_id)
     _make_due(post.id)
     with counting_platform_calls() as calls:
-        assert service.dispatch(layer["id"]) == {
+        assert dispatch.dispatch(layer["id"]) == {
             "willPublish": False,
             "claimed": 0,
             "held": 0,
@@ -205,14 +205,14 @@ def test_recover_overdue_moves_missed_posts_into_the_next_empty_slots(
     update_post(failed.id, status="failed", last_error={"code": "PLATFORM_UNAVAILABLE"})
     recent = completed_container(str(layer["projectId"]))
     with get_database().transaction() as session:
-        service.attach(session, layer["id"], recent)
+        attaching.attach(session, layer["id"], recent)
     empty = [s for s in slots(layer["id"]) if not s.container_id]
     with get_database().transaction(write=False) as session:
         from layers.models.engine import ProjectLayer
 
         row = session.get(ProjectLayer, layer["id"])
-        assert row is not None and service.has_overdue(session, row, clock.now())
-    result = service.recover(layer["id"])
+        assert row is not None and recovery.has_overdue(session, row, clock.now())
+    result = recovery.recover(layer["id"])
     assert result["moved"] == 2
     assert [p["from"] for p in result["posts"]] == ["failed", "ready"]  # the status it had
     moved_failed, moved_missed = post_row(failed.id), post_row(missed.id)
@@ -222,7 +222,7 @@ def test_recover_overdue_moves_missed_posts_into_the_next_empty_slots(
     assert moved_failed.container_id == failed.container_id  # same post, same content
     rows = slots(layer["id"])
     assert len({r.scheduled_at for r in rows}) == len(rows)
-    assert service.recover(layer["id"])["overdue"] == 0
+    assert recovery.recover(layer["id"])["overdue"] == 0
 
 
 def test_scheduled_posts_list_filters_by_layer_and_internal_status(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from layers.catalog.social_distribution import service, workflows
+from layers.catalog.social_distribution import binding, dispatch, recovery, workflows
 from layers.engine.templates import Command, ConfigTrigger, Template, Workflow
 
 PLAN = "social-distribution-plan"
@@ -89,7 +89,7 @@ TRIGGER_KEYS = (
 )
 
 TEMPLATE = Template(
-    id=service.TEMPLATE_ID,
+    id=binding.TEMPLATE_ID,
     name="Social Distribution",
     version="1.0.0",
     description="Plans daily slots for one social account, attaches content to them and "
@@ -155,7 +155,7 @@ TEMPLATE = Template(
             PUBLISH_DUE,
             1,
             default_cron="* * * * *",
-            probe=service.has_due,
+            probe=dispatch.has_due,
             description="Publish the slots whose time has come (only with willPublish).",
         ),
         "recover-overdue": Command(
@@ -163,12 +163,12 @@ TEMPLATE = Template(
             RECOVER,
             1,
             default_cron="*/5 * * * *",
-            probe=service.has_overdue,
+            probe=recovery.has_overdue,
             description="Move ready and failed posts that missed their window to empty slots.",
         ),
     },
     config_change_triggers=(ConfigTrigger("refresh-schedule", TRIGGER_KEYS),),
-    validate=service.check_config,
+    validate=binding.check_config,
 )
 
 TEMPLATES = [TEMPLATE]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from layers.catalog.social_distribution import service
+from layers.catalog.social_distribution import attaching, dispatch, generation, planning, recovery
 from layers.engine.authoring import RetryPolicy, RunContext, activity, log
 from layers.kit.db import get_database
 
@@ -21,7 +21,7 @@ def plan_slots(
     layer_id: str, config: dict[str, Any], min_horizon_days: int | None
 ) -> dict[str, Any]:
     with get_database().transaction() as session:
-        result = service.plan(session, layer_id, config, min_horizon_days=min_horizon_days)
+        result = planning.plan(session, layer_id, config, min_horizon_days=min_horizon_days)
     log(
         "info",
         f"planned {result.slots} slots over {result.horizon_days} days "
@@ -33,7 +33,7 @@ def plan_slots(
 
 @activity("sd.generate", retry=QUICK)
 def generate_content(layer_id: str, until: str, limit: int) -> dict[str, Any]:
-    result = service.generate_for_empty_slots(layer_id, datetime.fromisoformat(until), limit)
+    result = generation.generate_for_empty_slots(layer_id, datetime.fromisoformat(until), limit)
     log("info", f"started {len(result['started'])} generations for empty slots")
     for error in result["errors"]:
         log("warning", f"generation refused: {error['code']}: {error['message']}")
@@ -43,14 +43,14 @@ def generate_content(layer_id: str, until: str, limit: int) -> dict[str, Any]:
 @activity("sd.attach", retry=QUICK)
 def attach_container(layer_id: str, container_id: str) -> dict[str, Any]:
     with get_database().transaction() as session:
-        result = service.attach(session, layer_id, container_id)
+        result = attaching.attach(session, layer_id, container_id)
     log("info", f"{container_id} → slot {result['scheduledPostId']} at {result['scheduledFor']}")
     return result
 
 
 @activity("sd.dispatch_due", retry=QUICK)
 def dispatch_due(layer_id: str) -> dict[str, Any]:
-    result = service.dispatch(layer_id)
+    result = dispatch.dispatch(layer_id)
     if not result["willPublish"]:
         log("info", "willPublish is false: nothing is published")
     elif result["claimed"] or result["held"]:
@@ -60,7 +60,7 @@ def dispatch_due(layer_id: str) -> dict[str, Any]:
 
 @activity("sd.recover_overdue", retry=QUICK)
 def recover_overdue(layer_id: str) -> dict[str, Any]:
-    result = service.recover(layer_id)
+    result = recovery.recover(layer_id)
     if result["overdue"]:
         log("info", f"{result['overdue']} overdue posts, {result['moved']} moved to empty slots")
     return result

@@ -1,1 +1,2 @@
-"""TikTok sources to remix: a `SourceCatalog` Protocol, the Research API and a sandbox."""
+"""TikTok sources to remix: recommendations, the cache, resolving a remix's source. The
+catalogs they come from are the `layers.sources` capability."""

@@ -8,38 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from layers.content.sources import repository
 from layers.content.sources.schemas import SourceItem, SourceKind, SourceList
 from layers.kit import clock
 from layers.kit.db import get_database
 from layers.kit.errors import SourceNotFound
 from layers.kit.settings import get_settings
-from layers.kit.storage import get_storage, signed_url
+from layers.kit.storage import signed_url
 from layers.models.content import ContentSource
-from layers.models.projects import Project, ProjectHashtag
+from layers.models.projects import Project
 from layers.projects.keywords import research
-from layers.sources.catalog import SourceCatalog, SourcePost, source_catalog
+from layers.sources.base import SourceCatalog, SourcePost
+from layers.sources.registry import source_catalog
 
 PORTFOLIO_KEYWORDS = 5
 
 
-def catalog_for(livemode: bool) -> SourceCatalog:
-    settings = get_settings()
-    return source_catalog(settings, livemode, get_storage(settings))
-
-
 def bank_phrases(session: Session, project_id: str, rows: int) -> list[str]:
     """The distinct phrases of the hashtag bank's best `rows` entries, best first."""
-    phrases = session.scalars(
-        sa.select(ProjectHashtag.phrase)
-        .where(ProjectHashtag.project_id == project_id)
-        .order_by(ProjectHashtag.score.desc(), ProjectHashtag.hashtag)
-        .limit(rows)
-    )
-    return list(dict.fromkeys(phrases))
+    return repository.bank_phrases(session, project_id, rows)
 
 
 def brief_phrases(project: Project) -> list[str]:
@@ -63,7 +52,7 @@ def recommendations(
 ) -> SourceList:
     mode = "live_search" if keyword else "portfolio"
     keywords = [keyword] if keyword else portfolio_keywords(session, project)
-    catalog = catalog_for(project.livemode)
+    catalog = source_catalog(project.livemode)
     posts = catalog.search(keywords, kind, limit)
     remember(project.livemode, posts)
     items = [to_item(post, catalog) for post in posts]
@@ -108,26 +97,7 @@ def remember(livemode: bool, posts: list[SourcePost]) -> None:
         return
     rows = {post.tiktok_id: _row(livemode, post) for post in posts}
     with get_database().transaction() as session:
-        dialect = session.get_bind().dialect.name
-        insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(ContentSource)
-        stmt = insert.values(list(rows.values()))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["livemode", "tiktok_id"],
-            set_={
-                name: stmt.excluded[name]
-                for name in (
-                    "kind",
-                    "caption",
-                    "author",
-                    "stats",
-                    "image_count",
-                    "slide_texts",
-                    "keyword",
-                    "fetched_at",
-                )
-            },
-        )
-        session.execute(stmt)
+        repository.upsert_sources(session, list(rows.values()))
 
 
 def _from_row(row: ContentSource) -> SourcePost:
@@ -152,7 +122,7 @@ def resolve(livemode: bool, tiktok_id: str, kind: str) -> SourcePost:
         row = session.get(ContentSource, (livemode, tiktok_id))
         post = _from_row(row) if row is not None else None
     if post is None:
-        post = catalog_for(livemode).lookup(tiktok_id)
+        post = source_catalog(livemode).lookup(tiktok_id)
         if post is None:
             raise SourceNotFound(
                 f"No TikTok source with id '{tiktok_id}'.", field="tiktokVideoId", id=tiktok_id
@@ -172,7 +142,7 @@ def resolve(livemode: bool, tiktok_id: str, kind: str) -> SourcePost:
 def pick(livemode: bool, keywords: list[str], kind: str, used: set[str]) -> SourcePost:
     """An on-brand source the project has not remixed yet (automatic generation). Call it
     outside any transaction: it may go to the network and writes the cache."""
-    posts = catalog_for(livemode).search(keywords, kind, 20)
+    posts = source_catalog(livemode).search(keywords, kind, 20)
     remember(livemode, posts)
     for post in posts:
         if post.tiktok_id not in used:

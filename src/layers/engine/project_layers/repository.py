@@ -1,4 +1,6 @@
-"""Queries over project layers that are more than a lookup: filters and JSON containment.
+"""Queries over project layers, their config versions and their schedules.
+
+Every function takes the caller's session and never commits.
 
 ``whereContains`` is PostgreSQL's ``config @> :json`` natively there; SQLite has no such
 operator, so the other filters run in SQL and the containment is applied in Python to the rows
@@ -7,7 +9,8 @@ they select, with the same semantics (`jsonutil.contains`, property-tested again
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from layers.engine.jsonutil import contains
 from layers.kit.repository import TenantRepository, TenantScope
-from layers.models.engine import ProjectLayer
+from layers.models.engine import LayerConfigVersion, LayerSchedule, ProjectLayer
+from layers.models.projects import Project
 
 layers_repo = TenantRepository(ProjectLayer, "lyr", "layer")
 
@@ -65,3 +69,86 @@ def matching(
             if len(found) > limit:
                 break
     return found
+
+
+def live_layer_of_template(session: Session, project_id: str, template_id: str) -> str | None:
+    """The id of the project's layer of `template_id` that is not uninstalled, if any."""
+    return session.scalar(
+        sa.select(ProjectLayer.id).where(
+            ProjectLayer.project_id == project_id,
+            ProjectLayer.template_id == template_id,
+            ProjectLayer.status != "uninstalled",
+        )
+    )
+
+
+def archived_projects(session: Session, project_ids: set[str]) -> set[str]:
+    """Which of `project_ids` are not active."""
+    if not project_ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(Project.id).where(Project.id.in_(project_ids), Project.status != "active")
+        )
+    )
+
+
+# ---- config versions ----
+
+
+def config_version(session: Session, layer_id: str, version: int) -> LayerConfigVersion | None:
+    return session.scalar(
+        sa.select(LayerConfigVersion).where(
+            LayerConfigVersion.layer_id == layer_id, LayerConfigVersion.version == version
+        )
+    )
+
+
+def config_at_version(session: Session, layer_id: str, version: int) -> dict[str, Any] | None:
+    """The layer's config as it was at `version`."""
+    return session.scalar(
+        sa.select(LayerConfigVersion.config).where(
+            LayerConfigVersion.layer_id == layer_id, LayerConfigVersion.version == version
+        )
+    )
+
+
+def config_history(layer_id: str) -> sa.Select[LayerConfigVersion]:
+    return sa.select(LayerConfigVersion).where(LayerConfigVersion.layer_id == layer_id)
+
+
+# ---- schedules ----
+
+
+def schedules_of(session: Session, layer_ids: Iterable[str]) -> Sequence[LayerSchedule]:
+    """The schedule rows of the layers."""
+    ids = list(layer_ids)
+    if not ids:
+        return []
+    return session.scalars(sa.select(LayerSchedule).where(LayerSchedule.layer_id.in_(ids))).all()
+
+
+def delete_schedules(session: Session, layer_id: str) -> None:
+    session.execute(sa.delete(LayerSchedule).where(LayerSchedule.layer_id == layer_id))
+
+
+def due_schedules(session: Session, now: datetime, limit: int) -> list[tuple[int, datetime]]:
+    """``(schedule id, next run at)`` of the rows due at `now`, most overdue first."""
+    rows = session.execute(
+        sa.select(LayerSchedule.id, LayerSchedule.next_run_at)
+        .where(LayerSchedule.next_run_at <= now)
+        .order_by(LayerSchedule.next_run_at)
+        .limit(limit)
+    ).all()
+    return [(schedule_id, due_at) for schedule_id, due_at in rows if due_at is not None]
+
+
+def claim_schedule(session: Session, schedule_id: int, due_at: datetime, next_at: datetime) -> bool:
+    """Move a due row's ``next_run_at`` from `due_at` to `next_at`; False when another tick
+    moved it first."""
+    claimed = session.execute(
+        sa.update(LayerSchedule)
+        .where(LayerSchedule.id == schedule_id, LayerSchedule.next_run_at == due_at)
+        .values(next_run_at=next_at)
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from layers.engine.project_layers import service
+from layers.engine.project_layers import lifecycle, outputs, service
 from layers.engine.project_layers.schemas import (
     ConfigHistory,
     LayerInstall,
@@ -37,7 +37,7 @@ def install_layer(
     """Install a template on a project. The layer is ``installing`` while its ``initialize``
     command runs (``installRunId``), then ``active`` (or ``failed``, with ``error``)."""
     layer = service.install(session, principal, project_id, body)
-    return service.to_out(session, layer)
+    return outputs.to_out(session, layer)
 
 
 @router.get("/projects/{project_id}/layers", dependencies=[requires("layers:read")])
@@ -60,7 +60,7 @@ def list_project_layers(
         template_id=template_id,
         status=status.value if status else None,
     )
-    return LayerList(items=service.to_outs(session, rows), next_cursor=next_cursor)
+    return LayerList(items=outputs.to_outs(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/layers", dependencies=[requires("layers:read")])
@@ -83,12 +83,12 @@ def list_layers(
         template_id=template_id,
         status=status.value if status else None,
     )
-    return LayerList(items=service.to_outs(session, rows), next_cursor=next_cursor)
+    return LayerList(items=outputs.to_outs(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/layers/{layer_id}", dependencies=[requires("layers:read")])
 def get_layer(layer_id: str, principal: CurrentPrincipal, session: DbSession) -> LayerOut:
-    return service.to_out(session, service.get(session, principal, layer_id))
+    return outputs.to_out(session, service.get(session, principal, layer_id))
 
 
 @router.patch("/layers/{layer_id}", dependencies=[requires("layers:write")])
@@ -98,7 +98,7 @@ def update_layer(
     """Change the config (a JSON Merge Patch). Every change is a new version; a change of a key
     the template watches starts its command (``triggeredRunIds``)."""
     layer, started = service.update(session, principal, layer_id, body.config)
-    out = service.to_out(session, layer)
+    out = outputs.to_out(session, layer)
     return LayerUpdated(**out.model_dump(), triggered_run_ids=[r.id for r in started])
 
 
@@ -113,7 +113,7 @@ def config_history(
     """Every version of the config, newest first."""
     layer = service.get(session, principal, layer_id)
     rows, next_cursor = service.history_page(session, layer, cursor=cursor, limit=limit)
-    return ConfigHistory(items=[service.version_out(r) for r in rows], next_cursor=next_cursor)
+    return ConfigHistory(items=[outputs.version_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/layers/{layer_id}/rollback", dependencies=[requires("layers:write")])
@@ -122,23 +122,23 @@ def rollback_layer(
 ) -> LayerUpdated:
     """Restore the config of an earlier version (as a new version)."""
     layer, started = service.rollback(session, principal, layer_id, body.version)
-    out = service.to_out(session, layer)
+    out = outputs.to_out(session, layer)
     return LayerUpdated(**out.model_dump(), triggered_run_ids=[r.id for r in started])
 
 
 @router.post("/layers/{layer_id}/pause", dependencies=[requires("layers:write")])
 def pause_layer(layer_id: str, principal: CurrentPrincipal, session: DbSession) -> LayerOut:
     """Stop scheduled commands (runs in flight finish). Idempotent."""
-    return service.to_out(session, service.pause(session, principal, layer_id))
+    return outputs.to_out(session, lifecycle.pause(session, principal, layer_id))
 
 
 @router.post("/layers/{layer_id}/resume", dependencies=[requires("layers:write")])
 def resume_layer(layer_id: str, principal: CurrentPrincipal, session: DbSession) -> LayerOut:
     """Schedule again from now. Idempotent."""
-    return service.to_out(session, service.resume(session, principal, layer_id))
+    return outputs.to_out(session, lifecycle.resume(session, principal, layer_id))
 
 
 @router.delete("/layers/{layer_id}", dependencies=[requires("layers:write")])
 def uninstall_layer(layer_id: str, principal: CurrentPrincipal, session: DbSession) -> LayerOut:
     """Uninstall (soft: the layer, its config history and runs stay readable). Idempotent."""
-    return service.to_out(session, service.uninstall(session, principal, layer_id))
+    return outputs.to_out(session, lifecycle.uninstall(session, principal, layer_id))

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from layers.engine.project_layers import execution
 from layers.engine.project_layers import service as layers
 from layers.engine.project_layers.schemas import (
     CommandId,
@@ -14,7 +15,7 @@ from layers.engine.project_layers.schemas import (
     ExecuteRequest,
     ManualTrigger,
 )
-from layers.engine.runs import service, stream
+from layers.engine.runs import canceling, outputs, retrying, service, stream
 from layers.engine.runs.schemas import (
     FanoutAccepted,
     LogList,
@@ -46,8 +47,8 @@ def execute_command(
 ) -> RunAccepted:
     """Start a command of a layer. ``initialize`` and scheduled commands are refused
     (``COMMAND_NOT_EXECUTABLE``); a paused or uninstalled layer is a ``409``."""
-    run = layers.execute(session, principal, project_layer_id, body)
-    return service.accepted(run)
+    run = execution.execute(session, principal, project_layer_id, body)
+    return outputs.accepted(run)
 
 
 @router.post("/api/commands/execute", status_code=202, dependencies=[requires("layers:execute")])
@@ -56,9 +57,9 @@ def execute_across_layers(
 ) -> FanoutAccepted:
     """Run a command on every matching layer of the organization: a parent run with one child
     run per layer."""
-    parent, children, skipped = layers.execute_across(session, principal, body)
+    parent, children, skipped = execution.execute_across(session, principal, body)
     return FanoutAccepted(
-        **service.accepted(parent).model_dump(),
+        **outputs.accepted(parent).model_dump(),
         child_run_ids=[c.id for c in children],
         skipped=skipped,
     )
@@ -87,7 +88,7 @@ def list_layer_runs(
         status=status.value if status else None,
         trigger=trigger.value if trigger else None,
     )
-    return RunList(items=[service.to_out(r) for r in rows], next_cursor=next_cursor)
+    return RunList(items=[outputs.to_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/v1/runs", dependencies=[requires("layers:read")])
@@ -117,7 +118,7 @@ def list_runs(
         status=status.value if status else None,
         trigger=trigger.value if trigger else None,
     )
-    return RunList(items=[service.to_out(r) for r in rows], next_cursor=next_cursor)
+    return RunList(items=[outputs.to_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get(
@@ -129,8 +130,8 @@ def get_run(
     run_id: str, request: Request, principal: CurrentPrincipal, session: DbSession
 ) -> RunDetail:
     """A run with its activities in order. Send ``If-None-Match`` to get a 304 when unchanged."""
-    out = service.detail(session, service.get(session, principal, run_id))
-    tag = service.etag(out)
+    out = outputs.detail(session, service.get(session, principal, run_id))
+    tag = outputs.etag(out)
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers={"ETag": tag})  # type: ignore[return-value]
     return JSONResponse(  # type: ignore[return-value]
@@ -149,7 +150,7 @@ def get_run_logs(
     """A run's log lines, oldest first."""
     run = service.get(session, principal, run_id)
     rows, next_cursor = service.logs_page(session, run, cursor=cursor, limit=limit)
-    return LogList(items=[service.log_out(r) for r in rows], next_cursor=next_cursor)
+    return LogList(items=[outputs.log_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get(
@@ -227,10 +228,10 @@ def retry_run(
 ) -> RunAccepted:
     """Retry a failed (or canceled) run: a new run (``retryOf``) that starts at the failed
     activity and keeps the completed ones without running them again."""
-    return service.accepted(service.retry(session, principal, run_id, trigger=trigger.value))
+    return outputs.accepted(retrying.retry(session, principal, run_id, trigger=trigger.value))
 
 
 @router.post("/v1/runs/{run_id}/cancel", dependencies=[requires("layers:execute")])
 def cancel_run(run_id: str, principal: CurrentPrincipal, session: DbSession) -> RunOut:
     """Cancel a queued or running run (a cross-layer run with its children). Idempotent."""
-    return service.to_out(service.cancel(session, principal, run_id))
+    return outputs.to_out(canceling.cancel(session, principal, run_id))

@@ -27,7 +27,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from layers.engine.runs import service as runs
+from layers.engine.runs import outputs, repository
 from layers.kit.clock import isoformat_z
 from layers.kit.db import get_database
 from layers.models.engine import RUN_TERMINAL, Run
@@ -58,16 +58,16 @@ def _poll(run_id: str, after: int) -> _Snapshot:
             "error": run.error,
         }
         terminal = run.status in RUN_TERMINAL
-        lines = runs.logs_after(session, run_id, after, BATCH)
-        steps = runs.activities(session, run_id)
+        lines = repository.log_lines(session, run_id, after, BATCH)
+        steps = repository.activities(session, run_id)
         activities = [
-            runs.activity_out(a, i).model_dump(mode="json", by_alias=True)
+            outputs.activity_out(a, i).model_dump(mode="json", by_alias=True)
             for i, a in enumerate(steps, start=1)
         ]
         return _Snapshot(
             run=state,
             terminal=terminal and len(lines) < BATCH,
-            logs=[runs.log_out(line).model_dump(mode="json", by_alias=True) for line in lines],
+            logs=[outputs.log_out(line).model_dump(mode="json", by_alias=True) for line in lines],
             activities=activities,
         )
 

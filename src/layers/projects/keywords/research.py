@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import yake
 
+from layers.projects.keywords.stats.base import HashtagStat
+
 BANK_SIZE = 30
 MAX_PHRASES = 24
 
@@ -47,12 +49,6 @@ class Candidate:
     hashtag: str
     phrase: str
     relevance: float
-
-
-@dataclass(frozen=True)
-class HashtagStat:
-    view_count: int
-    use_count: int
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from layers.jobs import service as jobs
@@ -8,7 +7,8 @@ from layers.kit import durable
 from layers.kit.errors import MissingFields
 from layers.kit.settings import get_settings
 from layers.models.jobs import Job
-from layers.models.projects import Project, ProjectHashtag
+from layers.models.projects import Project
+from layers.projects.keywords import repository
 from layers.projects.keywords.schemas import Hashtag, KeywordBank
 from layers.projects.keywords.workflows import WORKFLOW, ResearchInput
 
@@ -25,12 +25,7 @@ def start_research(session: Session, project: Project, *, force: bool = False) -
         raise MissingFields(
             "Keyword research needs the project's appDescription.", ["appDescription"]
         )
-    running = session.scalar(
-        sa.select(Job)
-        .where(Job.project_id == project.id, Job.kind == JOB_KIND, Job.status == "running")
-        .order_by(Job.id.desc())
-        .limit(1)
-    )
+    running = repository.running_job(session, project.id, JOB_KIND)
     if running is not None and not force:
         return running
     job = jobs.create(
@@ -53,15 +48,7 @@ def start_research(session: Session, project: Project, *, force: bool = False) -
 
 
 def bank(session: Session, project: Project) -> KeywordBank:
-    rows = session.scalars(
-        sa.select(ProjectHashtag)
-        .where(ProjectHashtag.project_id == project.id)
-        .order_by(
-            ProjectHashtag.score.desc(),
-            ProjectHashtag.view_count.desc().nulls_last(),
-            ProjectHashtag.hashtag,
-        )
-    )
+    rows = repository.ranked_bank(session, project.id)
     return KeywordBank(
         project_id=project.id,
         hashtags=[Hashtag.model_validate(row) for row in rows],

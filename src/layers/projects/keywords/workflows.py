@@ -18,10 +18,10 @@ from layers.jobs.workflows import reported_failure
 from layers.kit import clock
 from layers.kit.db import get_database
 from layers.kit.errors import NotFound
-from layers.kit.settings import get_settings
 from layers.models.projects import Project, ProjectHashtag
 from layers.projects.keywords import research
-from layers.projects.keywords.stats import hashtag_stats
+from layers.projects.keywords.stats.base import HashtagStat
+from layers.projects.keywords.stats.registry import hashtag_stats
 
 WORKFLOW = "projects.keyword_research"
 BATCH = 6
@@ -59,7 +59,7 @@ def extract(job_id: str, text: str, language: str, app_name: str | None) -> list
 
 @DBOS.step(name="keywords.measure", retries_allowed=True, max_attempts=4, interval_seconds=1.0)
 def measure(job_id: str, livemode: bool, tags: list[str], progress: float) -> dict[str, Any]:
-    found = hashtag_stats(get_settings(), livemode).measure(tags)
+    found = hashtag_stats(livemode).measure(tags)
     jobs.advance(job_id, stage="measuring", progress=progress)
     return {t: None if s is None else [s.view_count, s.use_count] for t, s in found.items()}
 
@@ -101,13 +101,13 @@ def keyword_research(inp: ResearchInput) -> dict[str, Any]:
         rows = extract(inp.job_id, brief["text"], brief["language"], brief["app_name"])
         candidates = [research.Candidate(tag, phrase, rel) for tag, phrase, rel in rows]
         tags = [c.hashtag for c in candidates]
-        stats: dict[str, research.HashtagStat | None] = {}
+        stats: dict[str, HashtagStat | None] = {}
         batches = [tags[i : i + BATCH] for i in range(0, len(tags), BATCH)]
         for index, batch in enumerate(batches, start=1):
             progress = 0.15 + 0.75 * index / len(batches)
             measured = measure(inp.job_id, brief["livemode"], batch, progress)
             for tag, value in measured.items():
-                stats[tag] = None if value is None else research.HashtagStat(*value)
+                stats[tag] = None if value is None else HashtagStat(*value)
         ranked = research.rank(candidates, stats)
         bank = [[h.hashtag, h.phrase, h.score, h.view_count, h.use_count] for h in ranked]
         return save(inp, bank)

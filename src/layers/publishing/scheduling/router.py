@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from layers.kit.http import LayersRoute
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
-from layers.publishing.scheduling import service
+from layers.publishing.scheduling import service, views
 from layers.publishing.scheduling.schemas import (
     InternalStatus,
     PostStatus,
@@ -44,7 +44,7 @@ def get_scheduled_post(
     scheduled_post_id: str, principal: CurrentPrincipal, session: DbSession
 ) -> ScheduledPostOut:
     post = service.get(session, principal, scheduled_post_id)
-    return service.one_out(session, post)
+    return views.one_out(session, post)
 
 
 @router.post(
@@ -55,7 +55,7 @@ def reschedule_post(
 ) -> ScheduledPostOut:
     """Move a post before it starts publishing (409 once it has)."""
     post = service.reschedule(session, principal, scheduled_post_id, body.scheduled_for)
-    return service.one_out(session, post)
+    return views.one_out(session, post)
 
 
 @router.post("/scheduled-posts/{scheduled_post_id}/retry", dependencies=[requires("publish:write")])
@@ -65,7 +65,7 @@ def retry_post(
     """Retry a post that failed or waits for a person: it publishes at its time, or at the
     next minute when that has passed (409 otherwise, and while its last outcome is unknown)."""
     post = service.retry(session, principal, scheduled_post_id)
-    return service.one_out(session, post)
+    return views.one_out(session, post)
 
 
 @router.delete("/scheduled-posts/{scheduled_post_id}", dependencies=[requires("publish:write")])
@@ -74,7 +74,7 @@ def cancel_post(
 ) -> ScheduledPostOut:
     """Cancel a post (kept with status `canceled`); 409 once it is publishing or published."""
     post = service.cancel(session, principal, scheduled_post_id)
-    return service.one_out(session, post)
+    return views.one_out(session, post)
 
 
 @router.get("/projects/{project_id}/scheduled-posts", dependencies=[requires("publish:read")])
@@ -98,7 +98,7 @@ def list_scheduled_posts(
     distribution layer's slots; `internalStatus` filters on the internal statuses (`pending`,
     `pending_assets`, `ready`, `posting`, `posted`, `draft`, `failed`, `pending_manual`,
     `canceled`)."""
-    rows, next_cursor = service.page(
+    rows, next_cursor = views.page(
         session,
         principal,
         project_id,
@@ -111,8 +111,8 @@ def list_scheduled_posts(
         cursor=cursor,
         limit=limit,
     )
-    accounts = service.accounts(session, rows)
+    accounts = views.accounts(session, rows)
     return ScheduledPostList(
-        items=[service.to_out(p, accounts.get(p.social_account_id)) for p in rows],
+        items=[views.to_out(p, accounts.get(p.social_account_id)) for p in rows],
         next_cursor=next_cursor,
     )

@@ -4,29 +4,24 @@ The rows are the same ``scheduled_posts`` the Social Distribution layer fills
 (``origin='api'`` here, no layer), published by the one publish protocol. Every status change
 is a conditional UPDATE on the statuses it may come from, so a publisher that claimed a post
 (``ready → posting``) at the same moment always wins or always loses, never half of each.
+
+What a target may ask of its platform (a draft, post options) is read from the platform's
+`PlatformSpec`. Reading posts (the partner's view, the list) is `views`; its names are
+re-exported here for the callers that import them from this module.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from pydantic.alias_generators import to_camel
 from sqlalchemy.orm import Session
 
 from layers.content import service as content
 from layers.kit import clock
-from layers.kit.errors import (
-    Conflict,
-    ManagedProviderNotConnected,
-    PublishOutcomeUnknown,
-    SocialAccountNotConnected,
-    Validation,
-)
-from layers.kit.ids import has_prefix, new_id
+from layers.kit.errors import Conflict, PublishOutcomeUnknown, Validation
+from layers.kit.ids import new_id
 from layers.kit.localtime import NonexistentTime, local_isoformat, parse_instant
-from layers.kit.pagination import decode_cursor, encode_cursor
 from layers.kit.repository import TenantRepository, TenantScope
 from layers.models.content import ContentContainer
 from layers.models.projects import Project
@@ -34,35 +29,48 @@ from layers.models.publishing import ScheduledPost
 from layers.models.social import SocialAccount
 from layers.projects import service as projects
 from layers.publishing import rules
-from layers.publishing.scheduling.schemas import (
-    PostStatus,
-    PostWarning,
-    ScheduleBody,
-    ScheduledPostOut,
-    ScheduleResult,
-    ScheduleTarget,
-    ScheduleWarning,
-    WarningCode,
+from layers.publishing.scheduling import targets
+from layers.publishing.scheduling.schemas import ScheduleBody, ScheduleResult, ScheduleWarning
+from layers.publishing.scheduling.views import (
+    INTERNAL_STATUSES,
+    PARTNER_STATUS,
+    AccountFacts,
+    accounts,
+    one_out,
+    page,
+    post_warning,
+    to_out,
+    warnings,
 )
+
+# With the reading side (`views`) re-exported: console.views reads page, accounts, to_out here.
+__all__ = [
+    "CANCELABLE",
+    "CLOCK_SKEW",
+    "INTERNAL_STATUSES",
+    "PARTNER_STATUS",
+    "RESCHEDULABLE",
+    "RETRYABLE",
+    "AccountFacts",
+    "accounts",
+    "cancel",
+    "cancel_for_archived_project",
+    "get",
+    "initial_post_status",
+    "one_out",
+    "page",
+    "parse_scheduled_for",
+    "posts",
+    "reschedule",
+    "retry",
+    "schedule",
+    "to_out",
+    "warnings",
+]
 
 CLOCK_SKEW = timedelta(seconds=30)
 RESCHEDULABLE = ("pending", "pending_assets", "ready", "failed")
 CANCELABLE = ("pending", "pending_assets", "ready", "failed", "pending_manual")
-PARTNER_STATUS = {
-    "pending": PostStatus.queued,
-    "pending_assets": PostStatus.queued,
-    "ready": PostStatus.queued,
-    "posting": PostStatus.publishing,
-    "posted": PostStatus.published,
-    "draft": PostStatus.draft,
-    "failed": PostStatus.failed,
-    "pending_manual": PostStatus.failed,
-    "canceled": PostStatus.canceled,
-}
-INTERNAL_STATUSES: dict[str, list[str]] = {}
-for _internal, _partner in PARTNER_STATUS.items():
-    INTERNAL_STATUSES.setdefault(_partner.value, []).append(_internal)
-
 posts = TenantRepository(ScheduledPost, "sp", "scheduled post")
 
 
@@ -100,67 +108,6 @@ def initial_post_status(container: ContentContainer) -> str:
     )
 
 
-def _check_target(
-    session: Session,
-    project: Project,
-    container: ContentContainer,
-    index: int,
-    target: ScheduleTarget,
-) -> SocialAccount:
-    prefix = f"targets[{index}]"
-    account_id = target.social_account_id
-    account = session.get(SocialAccount, account_id) if has_prefix(account_id, "sa") else None
-    if (
-        account is None
-        or account.project_id != project.id
-        or account.org_id != project.org_id
-        or account.livemode != project.livemode
-    ):
-        raise Validation.field(
-            f"{prefix}.socialAccountId",
-            "no social account with this id is connected to the project",
-            "not_found",
-        )
-    if account.status != "connected":
-        raise SocialAccountNotConnected(
-            f"Social account {account.id} is {account.status}; reconnect it before scheduling.",
-            field=f"{prefix}.socialAccountId",
-            socialAccountId=account.id,
-            status=account.status,
-        )
-    if target.mode.value == "managed":
-        raise ManagedProviderNotConnected(
-            "mode 'managed' needs a managed-distribution provider connected to the project; "
-            "none is.",
-            field=f"{prefix}.mode",
-        )
-    if target.mode.value == "draft" and account.platform != "tiktok":
-        raise Validation.field(
-            f"{prefix}.mode", "draft (to the creator's inbox) is TikTok only", "mode_unsupported"
-        )
-    if target.share_reel_to_feed is not None and not (
-        account.platform == "instagram"
-        and target.mode.value == "publish"
-        and container.media_kind == "video"
-    ):
-        raise Validation.field(
-            f"{prefix}.shareReelToFeed",
-            "only for Instagram video targets in publish mode",
-            "not_allowed",
-        )
-    return account
-
-
-def _options(target: ScheduleTarget, account: SocialAccount) -> dict[str, object] | None:
-    options: dict[str, object] = {}
-    if target.tiktok_post_settings is not None and account.platform == "tiktok":
-        settings = target.tiktok_post_settings.model_dump(exclude_none=True)
-        options["tiktokPostSettings"] = {to_camel(k): v for k, v in settings.items()}
-    if target.share_reel_to_feed is not None:
-        options["shareReelToFeed"] = target.share_reel_to_feed
-    return options or None
-
-
 def schedule(
     session: Session, tenant: TenantScope, container_id: str, body: ScheduleBody
 ) -> ScheduleResult:
@@ -182,7 +129,7 @@ def schedule(
                 "duplicate",
             )
         seen[target.social_account_id] = index
-        accounts.append(_check_target(session, project, container, index, target))
+        accounts.append(targets.check_target(session, project, container, index, target))
     local_time = local_isoformat(scheduled_at, project.timezone)
     ids = []
     warnings = []
@@ -202,7 +149,7 @@ def schedule(
             local_time=local_time,
             caption_override=target.caption_override,
             first_comment_override=target.first_comment_override,
-            platform_options=_options(target, account),
+            platform_options=targets.options(target, account),
             attempt_count=0,
         )
         session.add(post)
@@ -213,7 +160,7 @@ def schedule(
                 ScheduleWarning(
                     scheduled_post_id=post.id,
                     social_account_id=account.id,
-                    **_warning(diverted).model_dump(),
+                    **post_warning(diverted).model_dump(),
                 )
             )
     session.flush()
@@ -339,149 +286,6 @@ def cancel(session: Session, tenant: TenantScope, post_id: str) -> ScheduledPost
             status=post.status,
         )
     return post
-
-
-def _encode(post: ScheduledPost) -> str:
-    micros = int(post.scheduled_at.timestamp() * 1_000_000)
-    return encode_cursor(f"{micros}|{post.id}")
-
-
-def _decode(cursor: str) -> tuple[datetime, str]:
-    raw = decode_cursor(cursor)
-    micros, _, post_id = raw.partition("|")
-    if not micros.isdigit() or not has_prefix(post_id, "sp"):
-        raise Validation.field("cursor", "malformed cursor", "cursor_invalid")
-    at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(micros))
-    return at, post_id
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def page(
-    session: Session,
-    tenant: TenantScope,
-    project_id: str,
-    *,
-    statuses: list[str],
-    social_account_id: str | None,
-    since: datetime | None,
-    layer_id: str | None = None,
-    internal_statuses: list[str] | None = None,
-    until: datetime | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[ScheduledPost], str | None]:
-    """Newest `scheduledFor` first; `since`/`until` are inclusive bounds on it."""
-    project = projects.get(session, tenant, project_id)
-    stmt = sa.select(ScheduledPost).where(ScheduledPost.project_id == project.id)
-    if statuses:
-        internal = [s for status in statuses for s in INTERNAL_STATUSES[status]]
-        stmt = stmt.where(ScheduledPost.status.in_(internal))
-    if social_account_id:
-        stmt = stmt.where(ScheduledPost.social_account_id == social_account_id)
-    if layer_id:
-        stmt = stmt.where(ScheduledPost.layer_id == layer_id)
-    if internal_statuses:
-        stmt = stmt.where(ScheduledPost.status.in_(internal_statuses))
-    if since is not None:
-        stmt = stmt.where(ScheduledPost.scheduled_at >= _aware(since))
-    if until is not None:
-        stmt = stmt.where(ScheduledPost.scheduled_at <= _aware(until))
-    if cursor:
-        at, last_id = _decode(cursor)
-        stmt = stmt.where(
-            sa.or_(
-                ScheduledPost.scheduled_at < at,
-                sa.and_(ScheduledPost.scheduled_at == at, ScheduledPost.id < last_id),
-            )
-        )
-    stmt = stmt.order_by(ScheduledPost.scheduled_at.desc(), ScheduledPost.id.desc())
-    rows = list(session.scalars(stmt.limit(limit + 1)))
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return rows, _encode(rows[-1])
-    return rows, None
-
-
-class AccountFacts(NamedTuple):
-    """What a post's view needs of its account."""
-
-    platform: str
-    posting_mode: str
-
-
-def accounts(session: Session, rows: list[ScheduledPost]) -> dict[str, AccountFacts]:
-    """The accounts of `rows` (one query), by id."""
-    ids = {row.social_account_id for row in rows}
-    if not ids:
-        return {}
-    found = session.execute(
-        sa.select(SocialAccount.id, SocialAccount.platform, SocialAccount.posting_mode).where(
-            SocialAccount.id.in_(ids)
-        )
-    )
-    return {account_id: AccountFacts(platform, mode) for account_id, platform, mode in found}
-
-
-def _warning(diverted: rules.Diversion) -> PostWarning:
-    return PostWarning(
-        code=WarningCode(diverted.code),
-        message=diverted.message,
-        outcome="draft" if diverted.outcome == "draft" else "pending_manual",
-    )
-
-
-def warnings(post: ScheduledPost, account: AccountFacts | None) -> list[PostWarning]:
-    """Why `post` will not be (or was not) published as asked (`rules.warnings_of`)."""
-    found = rules.warnings_of(
-        status=post.status,
-        mode=post.mode,
-        last_error=post.last_error,
-        platform=account.platform if account is not None else None,
-        posting_mode=account.posting_mode if account is not None else None,
-    )
-    return [_warning(d) for d in found]
-
-
-def to_out(post: ScheduledPost, account: AccountFacts | None) -> ScheduledPostOut:
-    platform = account.platform if account is not None else None
-    return ScheduledPostOut(
-        id=post.id,
-        project_id=post.project_id,
-        container_id=post.container_id,
-        social_account_id=post.social_account_id,
-        platform=platform,
-        mode=post.mode,
-        status=PARTNER_STATUS.get(post.status, PostStatus.queued),
-        internal_status=post.status,
-        origin=post.origin,
-        layer_id=post.layer_id,
-        scheduled_for=post.scheduled_at,
-        local_time=post.local_time,
-        caption_override=post.caption_override,
-        first_comment_override=post.first_comment_override,
-        external_id=post.platform_post_id,
-        external_url=post.platform_url,
-        attempt_count=post.attempt_count,
-        attempted_at=post.claimed_at,
-        published_at=post.posted_at,
-        canceled_at=post.canceled_at,
-        last_error=post.last_error,
-        warnings=warnings(post, account),
-        created_at=post.created_at,
-        updated_at=post.updated_at,
-    )
-
-
-def one_out(session: Session, post: ScheduledPost) -> ScheduledPostOut:
-    """`to_out` of one post, with its account's facts."""
-    account = session.get(SocialAccount, post.social_account_id)
-    facts = AccountFacts(account.platform, account.posting_mode) if account is not None else None
-    return to_out(post, facts)
 
 
 def cancel_for_archived_project(session: Session, project: Project) -> int:

@@ -4,7 +4,7 @@
 has a real implementation (an httpx client written from the platform's public documentation)
 and a sandbox one; `layers.social.platforms.registry` picks one by platform and mode.
 
-A publish is split so that the protocol (`layers.publishing.service`) can record an attempt
+A publish is split so that the protocol (`layers.publishing.protocol`) can record an attempt
 between the calls that cannot publish and the one call that can:
 
 * `Publisher.prepare` validates the content and makes every call that cannot publish
@@ -12,18 +12,23 @@ between the calls that cannot publish and the one call that can:
 * `Publisher.commit` makes the single call that can create a post, and nothing else;
 * `Publisher.lookup` answers "did it publish?" for an attempt whose outcome is unknown,
   without ever publishing.
+
+A platform's facts (its daily cap, drafts inbox, what manual posting makes of a publish, token
+lifetimes, post options, media limits) are one `PlatformSpec` next to its client
+(``platforms/<name>/spec.py``), collected in `registry.SPECS`: nothing outside a platform's
+package branches on its name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from layers.social.vault import Secret
 
-PLATFORMS = ("tiktok", "instagram")
+PLATFORMS = ("tiktok", "instagram")  # the keys of `registry.SPECS`, in this order
 
 
 # ---- errors raised by platform calls ----
@@ -287,3 +292,78 @@ class Publisher(Protocol):
         """Did the attempt described by `ref` (and `publish_id`/`post_id`, when known)
         publish? Never publishes. `since`: when the attempt started."""
         ...
+
+
+# ---- a platform's facts ----
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """What one post may carry (checked by the publishers and the sandbox before any call)."""
+
+    max_images: int  # a photo post / carousel
+    max_caption: int  # characters of the text sent with a video (and with a photo, by default)
+    max_photo_text: int | None = None  # characters of a photo post's text, when it differs
+    max_title: int | None = None  # characters of a photo post's title, when it has one
+    max_hashtags: int | None = None  # hashtags in the text, when the platform caps them
+
+
+@dataclass(frozen=True)
+class PostOption:
+    """One key of a post's ``platform_options`` that the platform's publisher reads.
+
+    ``fields`` are an object option's keys (empty: the value is a plain one). The option
+    applies to targets in one of ``modes`` whose content is one of ``kinds``. A target of
+    another platform carrying it is refused (422), unless ``ignored_elsewhere`` (a settings
+    object named for its platform, so that one request can send it to every target)."""
+
+    key: str
+    modes: frozenset[str]
+    kinds: frozenset[str] = frozenset({"photo", "video"})
+    fields: tuple[str, ...] = ()
+    ignored_elsewhere: bool = False
+
+    def applies(self, mode: str, kind: str | None) -> bool:
+        return mode in self.modes and (kind is None or kind in self.kinds)
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """The facts of one platform that the rest of the system needs: everything outside
+    ``platforms/<name>/`` that differs by platform reads them here instead of branching on the
+    platform's name. One instance per platform in ``platforms/<name>/spec.py``; all of them in
+    `layers.social.platforms.registry.SPECS`."""
+
+    name: str  # the platform's id in our API and rows ("tiktok")
+    display_name: str  # for people ("TikTok")
+    # Publishing
+    daily_post_cap: int | None  # documented posts per account per rolling 24 hours
+    reports_quota: bool  # `Publisher.quota` asks the platform what is left (else: our count)
+    drafts_inbox: bool  # a post can go to the creator's drafts inbox (mode ``draft``)
+    manual_outcome: Literal["draft", "pending_manual"]  # a publish when posting is not automatic
+    quota_failures: frozenset[str]  # settled failures that mean "the daily cap is reached"
+    reauth_failures: frozenset[str]  # settled failures that mean "the grant was withdrawn"
+    post_options: tuple[PostOption, ...]
+    privacy_levels: tuple[str, ...]  # in order of preference (most public first); () if none
+    media: MediaLimits
+    post_url: str  # a str.format pattern of: {handle}, {kind} (photo|video), {post_id}, {code}
+    # OAuth and tokens
+    default_scopes: tuple[str, ...]
+    access_token_lifetime: timedelta
+    refresh_token_lifetime: timedelta | None  # None: no refresh token, the access token renews
+    refresh_window: timedelta  # refresh ahead of the grant lapsing unused (the health sweep)
+    refresh_min_age: timedelta = timedelta(0)  # the platform refreshes only tokens this old
+
+    @property
+    def has_refresh_token(self) -> bool:
+        return self.refresh_token_lifetime is not None
+
+    def option(self, key: str) -> PostOption | None:
+        return next((o for o in self.post_options if o.key == key), None)
+
+    def url(self, *, handle: str | None, kind: str, post_id: str, code: str = "") -> str:
+        """A post's public URL from the platform's pattern (`code`: Instagram's shortcode)."""
+        segment = "photo" if kind == "photo" else "video"
+        return self.post_url.format(
+            handle=handle or "user", kind=segment, post_id=post_id, code=code
+        )

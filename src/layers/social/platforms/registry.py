@@ -1,4 +1,5 @@
-"""Which implementation serves a platform in a mode: plain dicts, test mode → sandbox.
+"""Which implementation serves a platform in a mode (plain dicts, test mode → sandbox), and
+each platform's facts (`SPECS`: one `PlatformSpec` per platform, from ``<name>/spec.py``).
 
 Live implementations read their credentials and base URLs from settings when built, so a
 deployment without TikTok credentials fails at the call (``PLATFORM_NOT_CONFIGURED``), never
@@ -11,11 +12,13 @@ from collections.abc import Callable
 
 from layers.kit.errors import Validation
 from layers.kit.settings import Settings, get_settings
-from layers.social.platforms.base import PLATFORMS, OAuthProvider, Publisher
+from layers.social.platforms.base import PLATFORMS, OAuthProvider, PlatformSpec, Publisher
 from layers.social.platforms.instagram.oauth import InstagramOAuth
 from layers.social.platforms.instagram.publisher import InstagramPublisher
 from layers.social.platforms.sandbox.oauth import SandboxOAuth
 from layers.social.platforms.sandbox.publisher import SandboxPublisher
+from layers.social.platforms.specs import SPECS as SPECS  # re-exported: the facts by name
+from layers.social.platforms.specs import spec_of as spec_of
 from layers.social.platforms.tiktok.oauth import TikTokOAuth
 from layers.social.platforms.tiktok.publisher import TikTokPublisher
 
@@ -41,6 +44,12 @@ PUBLISHERS: dict[str, dict[str, Callable[[Settings], Publisher]]] = {
 def _check(platform: str) -> None:
     if platform not in PLATFORMS:
         raise Validation.field("platform", f"must be one of {', '.join(PLATFORMS)}")
+
+
+def spec(platform: str) -> PlatformSpec:
+    """The facts of `platform` (a 422 naming ``platform`` for one we do not serve)."""
+    _check(platform)
+    return SPECS[platform]
 
 
 def oauth_provider(

@@ -25,8 +25,9 @@ from layers.social.platforms.base import (
     Rejected,
 )
 from layers.social.platforms.http import ServerError, error_json, retry_after
+from layers.social.platforms.instagram.spec import SPEC
 
-PLATFORM = "instagram"
+PLATFORM = SPEC.name
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
 TRANSIENT_CODES = frozenset({1, 2})
 PUBLISHING_LIMIT_SUBCODE = 2207042

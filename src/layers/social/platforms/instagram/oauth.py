@@ -28,10 +28,11 @@ from layers.social.platforms.base import (
     TokenGrant,
 )
 from layers.social.platforms.instagram.api import PLATFORM, graph_error, oauth_error
+from layers.social.platforms.instagram.spec import SPEC
 from layers.social.vault import Secret
 
 GRAPH_VERSION = "v22.0"
-DEFAULT_SCOPES = ("instagram_business_basic", "instagram_business_content_publish")
+DEFAULT_SCOPES = SPEC.default_scopes
 PROFILE_FIELDS = "user_id,username,name,profile_picture_url,account_type"
 
 

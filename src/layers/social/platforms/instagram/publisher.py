@@ -37,12 +37,16 @@ from layers.social.platforms.base import (
 )
 from layers.social.platforms.instagram.api import PLATFORM, graph_error
 from layers.social.platforms.instagram.oauth import GRAPH_VERSION
+from layers.social.platforms.instagram.spec import SPEC
 from layers.social.vault import Secret
 
-MAX_CAROUSEL = 10
-MAX_CAPTION = 2200
-MAX_HASHTAGS = 30
-DEFAULT_QUOTA = 100
+assert SPEC.media.max_hashtags is not None
+assert SPEC.daily_post_cap is not None
+MAX_CAROUSEL = SPEC.media.max_images
+MAX_CAPTION = SPEC.media.max_caption
+MAX_HASHTAGS = SPEC.media.max_hashtags
+DEFAULT_QUOTA = SPEC.daily_post_cap  # when the account's content_publishing_limit does not say
+SHARE_REEL_TO_FEED = "shareReelToFeed"
 
 
 class ContainerPolicy:
@@ -116,7 +120,7 @@ class InstagramPublisher:
                 "media_type": "REELS",
                 "video_url": content.media_urls[0],
                 "caption": text,
-                "share_to_feed": bool(request.options.get("shareReelToFeed", True)),
+                "share_to_feed": bool(request.options.get(SHARE_REEL_TO_FEED, True)),
             }
             if content.cover_url:
                 form["cover_url"] = content.cover_url

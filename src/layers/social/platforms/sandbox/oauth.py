@@ -5,7 +5,8 @@ person can read, with one button (or one GET with ``decision=allow``) that redir
 callback with a code, exactly like a platform would. The code is signed with the server's
 session secret and names the handle the person chose, so the exchange needs no state of its
 own; the account id is derived from platform and handle, so connecting the same handle again
-reconnects the same account. Tokens are random (``sbx…``) with the platforms' lifetimes.
+reconnects the same account. Tokens are random (``sbx…``) with the platforms' lifetimes and
+scopes (their `PlatformSpec`).
 """
 
 from __future__ import annotations
@@ -27,24 +28,10 @@ from layers.social.platforms.base import (
     Rejected,
     TokenGrant,
 )
+from layers.social.platforms.specs import SPECS
 from layers.social.vault import Secret
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9._]{2,30}$")
-LIFETIMES = {
-    # (access token seconds, refresh token seconds or None)
-    "tiktok": (86_400, 31_536_000),
-    "instagram": (5_184_000, None),
-}
-DEFAULT_SCOPES = {
-    "tiktok": (
-        "user.info.basic",
-        "user.info.profile",
-        "video.publish",
-        "video.upload",
-        "video.list",
-    ),
-    "instagram": ("instagram_business_basic", "instagram_business_content_publish"),
-}
 
 
 def default_handle(platform: str) -> str:
@@ -54,7 +41,8 @@ def default_handle(platform: str) -> str:
 class SandboxOAuth:
     def __init__(self, platform: str, settings: Settings) -> None:
         self.platform = platform
-        self.default_scopes: tuple[str, ...] = DEFAULT_SCOPES[platform]
+        self.spec = SPECS[platform]
+        self.default_scopes: tuple[str, ...] = self.spec.default_scopes
         self.base = settings.public_base_url.rstrip("/")
         self._secret = settings.resolved_session_secret.encode()
         self.latency = settings.sandbox_latency_ms / 1000
@@ -89,7 +77,9 @@ class SandboxOAuth:
         return handle
 
     def _grant(self) -> TokenGrant:
-        access_life, refresh_life = LIFETIMES[self.platform]
+        access_life = int(self.spec.access_token_lifetime.total_seconds())
+        lifetime = self.spec.refresh_token_lifetime
+        refresh_life = int(lifetime.total_seconds()) if lifetime is not None else None
         return TokenGrant(
             access_token=Secret(f"sbx.act.{secrets.token_urlsafe(24)}"),
             refresh_token=Secret(f"sbx.rft.{secrets.token_urlsafe(24)}") if refresh_life else None,
@@ -115,7 +105,8 @@ class SandboxOAuth:
     def refresh(self, *, access_token: Secret, refresh_token: Secret | None) -> TokenGrant:
         if self.latency:
             time.sleep(self.latency)
-        presented = refresh_token if self.platform == "tiktok" else access_token
+        # With a refresh token, that is what a refresh presents; without, the access token.
+        presented = refresh_token if self.spec.has_refresh_token else access_token
         if not presented or not presented.reveal().startswith("sbx."):
             raise AuthFailed("The sandbox does not know this token.", platform_code="invalid_grant")
         return self._grant()

@@ -1,10 +1,11 @@
 """Sandbox publishing: deterministic, instantaneous, and never leaves the machine.
 
-It validates content the way the platforms do (media counts, caption length) so that test-mode
-integrations meet the same refusals, then "publishes" with ids derived from a nonce chosen in
-`prepare` and recorded with the attempt. A lookup derives the same ids from the recorded
-nonce: the sandbox's commit cannot fail once it has been called, so an attempt whose answer
-was lost (a crash) resolves as published, which keeps exactly-once in test mode too.
+It validates content the way the platforms do (media counts and caption length from the
+platform's `PlatformSpec`) so that test-mode integrations meet the same refusals, then
+"publishes" with ids derived from a nonce chosen in `prepare` and recorded with the attempt.
+A lookup derives the same ids from the recorded nonce: the sandbox's commit cannot fail once
+it has been called, so an attempt whose answer was lost (a crash) resolves as published,
+which keeps exactly-once in test mode too.
 """
 
 from __future__ import annotations
@@ -24,14 +25,14 @@ from layers.social.platforms.base import (
     Quota,
     Rejected,
 )
+from layers.social.platforms.specs import SPECS
 from layers.social.vault import Secret
-
-LIMITS = {"tiktok": (35, 2200), "instagram": (10, 2200)}
 
 
 class SandboxPublisher:
     def __init__(self, platform: str, settings: Settings) -> None:
         self.platform = platform
+        self.spec = SPECS[platform]
         self.latency = settings.sandbox_latency_ms / 1000
 
     def _wait(self) -> None:
@@ -44,7 +45,7 @@ class SandboxPublisher:
     def prepare(self, token: Secret, account: AccountRef, request: PublishRequest) -> Prepared:
         self._wait()
         content = request.content
-        max_images, max_caption = LIMITS[self.platform]
+        max_images, max_caption = self.spec.media.max_images, self.spec.media.max_caption
         if content.kind == "photo" and len(content.media_urls) > max_images:
             raise Rejected(f"The sandbox {self.platform} takes at most {max_images} images.")
         if len(content.text()) > max_caption:
@@ -82,10 +83,10 @@ class SandboxPublisher:
         publish_id = f"sbx_pub_{digest.hexdigest()[:20]}"
         if ref.get("draft"):
             return Outcome(state="inbox", publish_id=publish_id)
-        handle = account.handle or "sandbox"
-        if self.platform == "tiktok":
-            segment = "photo" if ref.get("kind") == "photo" else "video"
-            url = f"https://www.tiktok.com/@{handle}/{segment}/{number}"
-        else:
-            url = f"https://www.instagram.com/p/SBX{digest.hexdigest()[:8].upper()}/"
+        url = self.spec.url(
+            handle=account.handle or "sandbox",
+            kind=str(ref.get("kind") or "video"),
+            post_id=number,
+            code=f"SBX{digest.hexdigest()[:8].upper()}",
+        )
         return Outcome(state="published", publish_id=publish_id, post_id=number, url=url)

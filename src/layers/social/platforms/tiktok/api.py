@@ -27,8 +27,9 @@ from layers.social.platforms.base import (
     Unavailable,
 )
 from layers.social.platforms.http import by_status, error_json, retry_after
+from layers.social.platforms.tiktok.spec import SPEC
 
-PLATFORM = "tiktok"
+PLATFORM = SPEC.name
 
 AUTH_CODES = frozenset({"access_token_invalid", "scope_not_authorized", "scope_permission_missed"})
 QUOTA_CODES = frozenset({"spam_risk_too_many_posts", "reached_active_user_cap"})

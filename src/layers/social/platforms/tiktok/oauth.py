@@ -29,15 +29,10 @@ from layers.social.platforms.base import (
     TokenGrant,
 )
 from layers.social.platforms.tiktok.api import PLATFORM, api_error, data_of, oauth_body_error
+from layers.social.platforms.tiktok.spec import SPEC
 from layers.social.vault import Secret
 
-DEFAULT_SCOPES = (
-    "user.info.basic",
-    "user.info.profile",
-    "video.publish",
-    "video.upload",
-    "video.list",
-)
+DEFAULT_SCOPES = SPEC.default_scopes
 PROFILE_FIELDS = "open_id,union_id,avatar_url,display_name,username"
 BASIC_FIELDS = "open_id,union_id,avatar_url,display_name"
 

@@ -3,6 +3,10 @@
 * Direct post: ``creator_info/query`` first (privacy options, interaction switches, the
   maximum video length), then ``/v2/post/publish/video/init/`` (video) or
   ``/v2/post/publish/content/init/`` with ``media_type: PHOTO`` and ``post_mode: DIRECT_POST``.
+* The partner's post settings (``tiktokPostSettings`` in the post's options: privacy level,
+  comment/duet/stitch switches, music, branded-content toggles) go into ``post_info``; a
+  switch the creator turned off stays off, and a privacy level the creator cannot use is
+  refused.
 * Drafts (the creator finishes the post in the app): ``/v2/post/publish/inbox/video/init/``
   for video, ``content/init`` with ``post_mode: MEDIA_UPLOAD`` for photos.
 * Status: ``/v2/post/publish/status/fetch/`` with the ``publish_id`` from the init answer:
@@ -34,18 +38,17 @@ from layers.social.platforms.base import (
     Rejected,
 )
 from layers.social.platforms.tiktok.api import PLATFORM, api_error, data_of
+from layers.social.platforms.tiktok.spec import SPEC
 from layers.social.vault import Secret
 
-PRIVACY_PREFERENCE = (
-    "PUBLIC_TO_EVERYONE",
-    "FOLLOWER_OF_CREATOR",
-    "MUTUAL_FOLLOW_FRIENDS",
-    "SELF_ONLY",
-)
-MAX_PHOTOS = 35
-MAX_PHOTO_TITLE = 90
-MAX_DESCRIPTION = 4000
-MAX_VIDEO_CAPTION = 2200
+assert SPEC.media.max_title is not None
+assert SPEC.media.max_photo_text is not None
+PRIVACY_PREFERENCE = SPEC.privacy_levels
+MAX_PHOTOS = SPEC.media.max_images
+MAX_PHOTO_TITLE = SPEC.media.max_title
+MAX_DESCRIPTION = SPEC.media.max_photo_text
+MAX_VIDEO_CAPTION = SPEC.media.max_caption
+POST_SETTINGS = "tiktokPostSettings"  # the key of the partner's settings in the post's options
 # Failures after which the post was provably not published and a new attempt may succeed.
 RETRYABLE_FAILURES = frozenset(
     {"internal", "video_pull_failed", "photo_pull_failed", "publish_cancelled"}
@@ -89,7 +92,7 @@ class TikTokPublisher:
 
     def prepare(self, token: Secret, account: AccountRef, request: PublishRequest) -> Prepared:
         content = request.content
-        options = request.options
+        options = post_settings(request.options)
         text = content.text()
         if content.kind == "photo" and len(content.media_urls) > MAX_PHOTOS:
             raise Rejected(f"A TikTok photo post takes at most {MAX_PHOTOS} images.")
@@ -139,18 +142,19 @@ class TikTokPublisher:
                 post_info["video_cover_timestamp_ms"] = content.cover_timestamp_ms
             if options.get("isAigc"):
                 post_info["is_aigc"] = True
-            body = {"post_info": post_info, "source_info": video_source}
+            body = {"post_info": _branded(post_info, options), "source_info": video_source}
             return _prepared("video_init", body, match=text, draft=False)
+        photo_info = {
+            "title": title,
+            "description": text,
+            "privacy_level": privacy,
+            "disable_comment": disable_comment,
+            "auto_add_music": bool(options.get("autoAddMusic", True)),
+        }
         body = {
             "media_type": "PHOTO",
             "post_mode": "DIRECT_POST",
-            "post_info": {
-                "title": title,
-                "description": text,
-                "privacy_level": privacy,
-                "disable_comment": disable_comment,
-                "auto_add_music": bool(options.get("autoAddMusic", True)),
-            },
+            "post_info": _branded(photo_info, options),
             "source_info": photo_source,
         }
         return _prepared("content_init", body, match=text, draft=False)
@@ -243,6 +247,24 @@ class TikTokPublisher:
         return Outcome(state="unknown")
 
 
+def post_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """The partner's TikTok post settings from a post's options (camelCase keys, as scheduling
+    stores them under ``tiktokPostSettings``)."""
+    found = options.get(POST_SETTINGS)
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def _branded(post_info: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """`post_info` with the branded-content toggles the partner set (sent only when set)."""
+    for key, field in (
+        ("brandContentToggle", "brand_content_toggle"),
+        ("brandOrganicToggle", "brand_organic_toggle"),
+    ):
+        if settings.get(key) is not None:
+            post_info[field] = bool(settings[key])
+    return post_info
+
+
 def _prepared(operation: str, body: dict[str, Any], *, match: str | None, draft: bool) -> Prepared:
     return Prepared(
         operation, {"operation": operation, "body": body, "match": match, "draft": draft}
@@ -268,8 +290,7 @@ def _privacy_level(info: dict[str, Any], wanted: Any) -> str:
 def post_url(handle: str | None, post_id: str | None, kind: str) -> str | None:
     if not post_id:
         return None
-    segment = "photo" if kind == "photo" else "video"
-    return f"https://www.tiktok.com/@{handle or 'user'}/{segment}/{post_id}"
+    return SPEC.url(handle=handle, kind=kind, post_id=post_id)
 
 
 def _str(value: Any) -> str | None:

@@ -1,4 +1,5 @@
-"""Test-mode app media: real files of the requested kind, made here instead of downloaded.
+"""The test-mode fetcher: the same URL checks, then real files of the requested kind, made
+here instead of downloaded.
 
 A test key cannot reach the partner's CDN (nor should it), yet everything downstream must see
 real media: a PNG/JPEG/WebP logo with the app's initials, a phone-sized screenshot of an app
@@ -8,6 +9,7 @@ screen, an H.264 demo video. The bytes depend only on the URL and the app name.
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +17,9 @@ from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw
 
+from layers.kit import safe_http
+from layers.kit.errors import MediaTooLarge, UnsupportedMediaType
+from layers.kit.sniff import SNIFF_BYTES, sniff
 from layers.render import drawing, video
 
 
@@ -29,8 +34,6 @@ def _color(seed: bytes, offset: int) -> tuple[int, int, int]:
 
 
 def _encode(image: Image.Image, extension: str) -> tuple[bytes, str]:
-    import io
-
     buffer = io.BytesIO()
     if extension in ("jpg", "jpeg"):
         image.convert("RGB").save(buffer, "JPEG", quality=90)
@@ -122,3 +125,35 @@ def generate(kind: str, url: str, label: str) -> bytes:
     if kind == "demo-video":
         return demo_video(url, label)
     return screenshot(url, label)
+
+
+class SandboxFetcher:
+    """Test mode: the guard's URL checks (no network), then deterministic media made here,
+    held to the same type and size rules as a download."""
+
+    def __init__(self, policy: safe_http.FetchPolicy = safe_http.DEFAULT_POLICY) -> None:
+        self.policy = policy
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        kind: str,
+        label: str,
+        allowed_types: frozenset[str],
+        max_bytes: int,
+    ) -> safe_http.Fetched:
+        safe_http.parse_target(url, self.policy)
+        data = generate(kind, url, label)
+        mime = sniff(data[:SNIFF_BYTES])
+        if mime is None or mime not in allowed_types:
+            raise UnsupportedMediaType(
+                f"The file is {mime or 'of an unknown type'}.", url=url, detectedType=mime
+            )
+        if len(data) > max_bytes:
+            raise MediaTooLarge(
+                f"The file is larger than the limit of {max_bytes} bytes.",
+                url=url,
+                maxBytes=max_bytes,
+            )
+        return safe_http.Fetched(url, data, mime, len(data))
