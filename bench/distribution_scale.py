@@ -10,10 +10,17 @@
    command's activity calls) claims its posts and enqueues their durable publish workflows on
    the publish queue. The platform is a sandbox publisher whose publish call takes 200 ms.
    The time until every post is ``posted`` is compared with the ideal
-   ``posts × latency ÷ concurrency`` (concurrency: the publish queue's worker concurrency).
+   ``posts × latency ÷ concurrency``, where the concurrency is the publishing work class's
+   (`layers.kit.durable.PUBLISHING`: ``LAYERS_PUBLISH_CONCURRENCY``, 64 by default, read back
+   from the queue DBOS runs). The report splits the time into the claim-and-enqueue phase
+   (1,000 process-dues, one after another, as the scheduler's commands would run them) and
+   the drain after it, and also gives the ratio of the drain alone to the ideal.
 
-    .venv/bin/python bench/distribution_scale.py [--layers 1000] [--latency-ms 200]
-    LAYERS_DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/distribution_scale.py
+   Target: every post ``posted`` within 60 s (SQLite; the README has both databases).
+
+    .venv/bin/python bench/distribution_scale.py [--layers 1000] [--latency-ms 200] [--profile]
+        [--enqueue-first]
+    .venv/bin/python bench/distribution_scale.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test_c
 """
 
 from __future__ import annotations
@@ -23,16 +30,24 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from dbos import DBOS
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _sampler import CpuMeter, Sampler, WriterLockMeter  # noqa: E402
+from _scratch import scratch_postgres  # noqa: E402
 
 from layers import wiring  # noqa: E402
 from layers.catalog.social_distribution import planner  # noqa: E402
@@ -241,11 +256,30 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=1000)
     parser.add_argument("--due-per-layer", type=int, default=3)
     parser.add_argument("--latency-ms", type=int, default=200)
+    parser.add_argument(
+        "--profile", action="store_true", help="sample where the threads spend their time"
+    )
+    parser.add_argument(
+        "--enqueue-first",
+        action="store_true",
+        help="diagnostic: claim and enqueue everything before the workers start",
+    )
+    parser.add_argument(
+        "--postgres", help="run on a scratch database next to this one (test_c → test_c_dist_…)"
+    )
     args = parser.parse_args()
+    if args.postgres:
+        with scratch_postgres(args.postgres, "dist") as url:
+            run(args, url)
+    else:
+        run(args, os.environ.get("LAYERS_DATABASE_URL"))
+
+
+def run(args: argparse.Namespace, database_url: str | None) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="layers-bench-"))
     settings = Settings(
         data_dir=data_dir,
-        database_url=os.environ.get("LAYERS_DATABASE_URL"),
+        database_url=database_url,
         api_key_pepper="bench",
         session_secret="bench",
         queue_polling_interval=0.05,
@@ -256,7 +290,8 @@ def main() -> None:
     register_content_resolver(content)
     SlowSandbox.latency_s = args.latency_ms / 1000
     registry.PUBLISHERS[registry.TEST]["tiktok"] = lambda s: SlowSandbox("tiktok", s)
-    wiring.launch_workers(settings)
+    if not args.enqueue_first:
+        wiring.launch_workers(settings)
     dialect = kit_db.get_database().dialect
     print(f"database: {dialect}; {args.layers} layers × {len(TIMES)} slots a day")
 
@@ -272,34 +307,141 @@ def main() -> None:
         print(f"planning / bare insert: {ratio:.2f}")
 
         due = make_due(layers, args.due_per_layer)
-        concurrency = max(4, settings.worker_concurrency // 2)
+        if args.enqueue_first:
+            enqueue_first(settings, layers, due, args.profile)
+            return
+        concurrency = publish_concurrency(settings)
         ideal = len(due) * SlowSandbox.latency_s / concurrency
+        meter = None
+        if args.profile and dialect == "sqlite":
+            meter = WriterLockMeter(kit_db.get_database().engine)
         started = time.perf_counter()
         claimed = 0
-        for layer_id, _config in layers:
-            claimed += int(distribution.dispatch(layer_id)["claimed"])
+        with profiled(args.profile) as during_dispatch:
+            for layer_id, _config in layers:
+                claimed += int(distribution.dispatch(layer_id)["claimed"])
         dispatched = time.perf_counter() - started
         assert claimed == len(due), (claimed, len(due))
+        posted_at_dispatch = count_posted(due)
         deadline = time.monotonic() + ideal * 10 + 120
-        while True:
-            with kit_db.get_database().transaction(write=False) as session:
-                left = session.scalar(
-                    sa.select(sa.func.count())
-                    .select_from(ScheduledPost)
-                    .where(ScheduledPost.id.in_(due), ScheduledPost.status != "posted")
-                )
-            if not left:
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{left} posts still not posted")
-            time.sleep(0.1)
+        with profiled(args.profile) as during_drain:
+            while True:
+                left = len(due) - count_posted(due)
+                if not left:
+                    break
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{left} posts still not posted")
+                time.sleep(0.1)
         elapsed = time.perf_counter() - started
+        if meter is not None:
+            meter.stop()
+    drain = elapsed - dispatched
+    left_after_dispatch = len(due) - posted_at_dispatch
+    drain_ideal = left_after_dispatch * SlowSandbox.latency_s / concurrency
     print(
         f"process-due: {len(due)} due posts, {args.latency_ms} ms publish latency, publish "
-        f"queue concurrency {concurrency}: claimed and enqueued in {dispatched:.1f} s, all "
-        f"posted in {elapsed:.1f} s; ideal {ideal:.1f} s; ratio {elapsed / ideal:.2f}"
+        f"queue concurrency {concurrency} (settings.publish_concurrency)"
     )
+    print(
+        f"  claimed and enqueued in {dispatched:.1f} s ({len(due) / dispatched:.0f} posts/s; "
+        f"{posted_at_dispatch} already posted by then)"
+    )
+    print(
+        f"  all posted in {elapsed:.1f} s (target 60 s: {'pass' if elapsed <= 60 else 'FAIL'});"
+        f" ideal {ideal:.1f} s; ratio {elapsed / ideal:.2f}"
+    )
+    if left_after_dispatch:
+        print(
+            f"  the last {left_after_dispatch} drained in {drain:.1f} s after the enqueue; "
+            f"ideal {drain_ideal:.1f} s; ratio {drain / drain_ideal:.2f}"
+        )
+    if meter is not None:
+        print(meter.report(len(due), "post"))
+    for title, sampler in (("claim and enqueue", during_dispatch), ("drain", during_drain)):
+        if sampler is not None:
+            print(f"where the wall time went during {title} (sampled):")
+            for group in ("dispatch", "publish workflows", "queue pollers"):
+                print(sampler.report(group))
     durable.shutdown()
+    kit_db.get_database().engine.dispose()
+
+
+def enqueue_first(
+    settings: Settings, layers: list[tuple[str, dict[str, Any]]], due: list[str], profile: bool
+) -> None:
+    """Diagnostic: the two parts of process-due without each other. Every layer's
+    process-due claims and enqueues with no worker running; then the workers start and drain
+    the publish queue with nothing else to do."""
+    cpu = CpuMeter()
+    started = time.perf_counter()
+    claimed = sum(int(distribution.dispatch(layer_id)["claimed"]) for layer_id, _ in layers)
+    dispatched = time.perf_counter() - started
+    dispatch_cpu = cpu.report(len(due), "post")
+    assert claimed == len(due), (claimed, len(due))
+    wiring.launch_workers(settings)
+    concurrency = publish_concurrency(settings)
+    launched = time.perf_counter()
+    cpu = CpuMeter()
+    with profiled(profile) as sampler:
+        while count_posted(due) < len(due):
+            time.sleep(0.1)
+    drained = time.perf_counter() - launched
+    drain_cpu = cpu.report(len(due), "post")
+    ideal = len(due) * SlowSandbox.latency_s / concurrency
+    print(
+        f"enqueue first (diagnostic): {len(due)} posts claimed and enqueued alone in "
+        f"{dispatched:.1f} s ({len(due) / dispatched:.0f} posts/s, "
+        f"{dispatched / len(layers) * 1000:.1f} ms a layer); then drained by the publish queue "
+        f"(concurrency {concurrency}) alone in {drained:.1f} s; ideal {ideal:.1f} s; ratio "
+        f"{drained / ideal:.2f}"
+    )
+    print(f"claim and enqueue:\n{dispatch_cpu}\ndrain:\n{drain_cpu}")
+    if sampler is not None:
+        print("where the wall time went during the drain (sampled):")
+        for group in ("publish workflows", "queue pollers"):
+            print(sampler.report(group))
+    durable.shutdown()
+    kit_db.get_database().engine.dispose()
+
+
+def _thread_group(thread: threading.Thread) -> str | None:
+    if thread is threading.main_thread():
+        return "dispatch"
+    if thread.name.startswith("queue-worker"):
+        return "queue pollers"
+    if thread.name.startswith("dbos-executor"):
+        return "publish workflows"
+    return None
+
+
+@contextmanager
+def profiled(enabled: bool) -> Iterator[Sampler | None]:
+    if not enabled:
+        yield None
+        return
+    with Sampler(_thread_group) as sampler:
+        yield sampler
+
+
+def publish_concurrency(settings: Settings) -> int:
+    """The publishing queue's per-worker concurrency, as DBOS runs it (and as configured)."""
+    configured = durable.PUBLISHING.concurrency(settings)
+    queue = DBOS.retrieve_queue(durable.PUBLISHING.name)
+    assert queue is not None
+    assert queue.worker_concurrency == configured, (queue.worker_concurrency, configured)
+    return configured
+
+
+def count_posted(due: list[str]) -> int:
+    with kit_db.get_database().transaction(write=False) as session:
+        return int(
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(ScheduledPost)
+                .where(ScheduledPost.id.in_(due), ScheduledPost.status == "posted")
+            )
+            or 0
+        )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ For each database (SQLite, and PostgreSQL with ``--postgres``), on a fresh datab
   of the same kind with the same settings (``_bare_dbos.py``).
 
     .venv/bin/python bench/engine_throughput.py [--runs 300] [--concurrency 8]
-        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test_c]
+
+On PostgreSQL each measurement gets a scratch database next to the one given
+(``test_c`` → ``test_c_bench_<hex>``), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -26,8 +29,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,10 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
+sys.path.insert(0, str(BENCH))
+
+from _scratch import fresh_database  # noqa: E402
+
 WORKER_CONCURRENCY = 16
 
 
@@ -44,30 +49,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextmanager
-def fresh_database(kind: str, admin_url: str | None) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{Path(tempfile.mkdtemp(prefix='layers-bench-')) / 'bench.db'}"
-        return
-    assert admin_url is not None
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"layers_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                ),
-                {"n": name},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -189,7 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--postgres", help="an admin URL; scratch databases are made there")
+    parser.add_argument("--postgres", help="a database URL; scratch databases are made next to it")
     args = parser.parse_args()
     kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
     print(f"{args.runs} runs, {args.concurrency} clients, worker concurrency {WORKER_CONCURRENCY}")
