@@ -17,6 +17,12 @@
    the drain after it, and also gives the ratio of the drain alone to the ideal.
 
    Target: every post ``posted`` within 60 s (SQLite; the README has both databases).
+   The queues poll every 50 ms here (the default is 200 ms).
+
+Diagnostics: ``--enqueue-first`` runs every process-due before the workers start, then times
+the drain alone, with the CPU this process and the rest of the machine used; ``--profile``
+samples where the dispatching thread, the publish workflows and the queue pollers spend their
+wall time, and on SQLite how long the app's write lock is waited for and held.
 
     .venv/bin/python bench/distribution_scale.py [--layers 1000] [--latency-ms 200] [--profile]
         [--enqueue-first]

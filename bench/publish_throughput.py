@@ -13,7 +13,10 @@ It also times `dispatch_due` (claim + enqueue of one durable workflow per due po
 transaction) against the same claims without the enqueue.
 
     .venv/bin/python bench/publish_throughput.py [--posts 300] [--concurrency 8]
-    LAYERS_DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/publish_throughput.py
+    .venv/bin/python bench/publish_throughput.py --postgres postgresql+psycopg://…/test_c
+
+(``--postgres``: a scratch database next to the one given, ``test_c_pub_<hex>``, dropped
+afterwards.)
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _scratch import scratch_postgres  # noqa: E402
 
 from layers.kit import clock  # noqa: E402
 from layers.kit import db as kit_db  # noqa: E402
@@ -171,11 +177,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--postgres", help="run on a scratch database next to this one")
     args = parser.parse_args()
+    if args.postgres:
+        with scratch_postgres(args.postgres, "pub") as url:
+            run(args, url)
+    else:
+        run(args, os.environ.get("LAYERS_DATABASE_URL"))
+
+
+def run(args: argparse.Namespace, database_url: str | None) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="layers-bench-"))
     settings = Settings(
         data_dir=data_dir,
-        database_url=os.environ.get("LAYERS_DATABASE_URL"),
+        database_url=database_url,
         api_key_pepper="bench",
         session_secret="bench",
     )

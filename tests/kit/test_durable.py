@@ -130,6 +130,8 @@ def render_queue(settings: Settings, slots: int, per_org: int) -> Iterator[Setti
     configured = settings.model_copy(
         update={"render_concurrency": slots, "generation_concurrency_per_org": per_org}
     )
+    # Start from an idle rendering queue: a render another test left running would hold a slot.
+    wait_for(lambda: _in_flight("rendering") == 0, timeout=60, every=0.1)
     durable._register_queue(configured, durable.RENDERING)
     try:
         # The queue's worker thread reloads its row before each poll: let it see this one.
@@ -144,6 +146,22 @@ def rendering(settings: Settings) -> Iterator[Settings]:
     """Two render slots and a cap of one per organization: what a 2-core worker gets."""
     with render_queue(settings, slots=2, per_org=1) as configured:
         yield configured
+
+
+def _in_flight(queue: str) -> int:
+    """Workflows enqueued or running on `queue`, by any executor."""
+    db = kit_db.get_database()
+    table = "dbos.workflow_status" if db.dialect == "postgresql" else "workflow_status"
+    with db.engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.text(
+                    f"SELECT count(*) FROM {table} WHERE queue_name = :queue "
+                    "AND status IN ('ENQUEUED', 'PENDING')"
+                ),
+                {"queue": queue},
+            ).scalar_one()
+        )
 
 
 def _queue_row(name: str) -> dict[str, object]:
