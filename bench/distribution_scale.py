@@ -2,7 +2,7 @@
 
 1. **Planning.** 1,000 layers (each bound to its own account, 3 custom times a day) are
    planned in-process, one transaction each, exactly as the ``sd.plan`` activity does
-   (`social_distribution.service.plan`): the first plan creates the slots, the second finds
+   (`social_distribution.planning.plan`): the first plan creates the slots, the second finds
    them in place. Baseline, in the same run: a bare insert of the same slot rows per layer
    (one executemany in one transaction, nothing read or checked).
 2. **process-due.** Three slots of every layer hold content and are due (3,000 posts);
@@ -57,7 +57,9 @@ from _scratch import scratch_postgres  # noqa: E402
 
 from layers import wiring  # noqa: E402
 from layers.catalog.social_distribution import planner  # noqa: E402
-from layers.catalog.social_distribution import service as distribution  # noqa: E402
+from layers.catalog.social_distribution.binding import TEMPLATE_ID  # noqa: E402
+from layers.catalog.social_distribution.dispatch import dispatch  # noqa: E402
+from layers.catalog.social_distribution.planning import plan  # noqa: E402
 from layers.engine import scheduler  # noqa: E402
 from layers.kit import clock, durable  # noqa: E402
 from layers.kit import db as kit_db  # noqa: E402
@@ -147,7 +149,7 @@ def setup(layers: int) -> list[tuple[str, dict[str, Any]]]:
                 org_id=org.id,
                 livemode=False,
                 project_id=project.id,
-                template_id=distribution.TEMPLATE_ID,
+                template_id=TEMPLATE_ID,
                 template_version="1.0.0",
                 status="active",
                 config=config,
@@ -165,7 +167,7 @@ def plan_all(layers: list[tuple[str, dict[str, Any]]]) -> list[float]:
     for layer_id, config in layers:
         started = time.perf_counter()
         with kit_db.get_database().transaction() as session:
-            distribution.plan(session, layer_id, config)
+            plan(session, layer_id, config)
         times.append(time.perf_counter() - started)
     return times
 
@@ -325,7 +327,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         claimed = 0
         with profiled(args.profile) as during_dispatch:
             for layer_id, _config in layers:
-                claimed += int(distribution.dispatch(layer_id)["claimed"])
+                claimed += int(dispatch(layer_id)["claimed"])
         dispatched = time.perf_counter() - started
         assert claimed == len(due), (claimed, len(due))
         posted_at_dispatch = count_posted(due)
@@ -380,7 +382,7 @@ def enqueue_first(
     the publish queue with nothing else to do."""
     cpu = CpuMeter()
     started = time.perf_counter()
-    claimed = sum(int(distribution.dispatch(layer_id)["claimed"]) for layer_id, _ in layers)
+    claimed = sum(int(dispatch(layer_id)["claimed"]) for layer_id, _ in layers)
     dispatched = time.perf_counter() - started
     dispatch_cpu = cpu.report(len(due), "post")
     assert claimed == len(due), (claimed, len(due))

@@ -3,7 +3,7 @@
 Both publish the same sandbox posts (test mode: the sandbox publisher, no network) from the
 same thread pool on the same database:
 
-* **protocol**: `publishing.service.publish_post`: conditional claim, settle-first check,
+* **protocol**: `publishing.protocol.publish_post`: conditional claim, settle-first check,
   gates, quota count, the attempt row committed before the call, fenced final write with the
   event, the token read from the vault;
 * **bare**: what a publisher without the protocol needs at least: claim with one conditional
@@ -30,6 +30,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ from layers.models.publishing import ScheduledPost  # noqa: E402
 from layers.orgs import service as orgs  # noqa: E402
 from layers.projects import service as projects  # noqa: E402
 from layers.projects.schemas import ProjectCreate  # noqa: E402
-from layers.publishing import service as publishing  # noqa: E402
+from layers.publishing import protocol as publishing  # noqa: E402
 from layers.publishing.content import PublishableContent, register_content_resolver  # noqa: E402
 from layers.social import service as social  # noqa: E402
 from layers.social import tokens  # noqa: E402
@@ -62,6 +63,7 @@ from layers.social.platforms.base import (  # noqa: E402
     PublishRequest,
     TokenGrant,
 )
+from layers.social.platforms.registry import SPECS  # noqa: E402
 from layers.social.vault import Secret  # noqa: E402
 
 
@@ -200,7 +202,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     register_content_resolver(content)
     # One account publishes every post here: lift its daily cap (15 on TikTok) out of the way;
     # the quota count itself still runs on every post.
-    publishing.DAILY_CAPS["tiktok"] = 10**9
+    SPECS["tiktok"] = replace(SPECS["tiktok"], daily_post_cap=10**9)
     account_id = setup()
     dialect = kit_db.get_database().dialect
 

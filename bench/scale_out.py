@@ -14,7 +14,7 @@ afterwards):
    publisher.
 2. Once they listen, the bench claims all 3,000 posts and enqueues their publish workflows in
    one transaction, through the claim path every dispatcher uses
-   (`publishing.service.claim_ready`); the clock starts when it commits. (The posts belong
+   (`publishing.protocol.claim_ready`); the clock starts when it commits. (The posts belong
    to no layer, so no scheduled command of the workers claims them first.)
 3. The clock stops when every post is ``posted``.
 
@@ -65,7 +65,7 @@ from layers.models.publishing import ScheduledPost  # noqa: E402
 from layers.orgs import service as orgs  # noqa: E402
 from layers.projects import service as projects  # noqa: E402
 from layers.projects.schemas import ProjectCreate  # noqa: E402
-from layers.publishing import service as publishing  # noqa: E402
+from layers.publishing import protocol as publishing  # noqa: E402
 from layers.social import service as social  # noqa: E402
 from layers.social.platforms.base import Connection, PlatformProfile, TokenGrant  # noqa: E402
 from layers.social.vault import Secret  # noqa: E402

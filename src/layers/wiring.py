@@ -45,7 +45,7 @@ from layers.projects.influencers import workflows as influencer_workflows
 from layers.projects.keywords import workflows as keyword_workflows
 from layers.projects.media import router as media_api
 from layers.publishing import content as publishing_content
-from layers.publishing import service as publishing
+from layers.publishing import protocol as publishing
 from layers.publishing import workflows as publishing_workflows
 from layers.publishing.scheduling import router as scheduling_api
 from layers.social import hooks as social_hooks

@@ -212,7 +212,7 @@ def test_the_schedule_says_why_a_post_will_not_publish(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from layers.publishing.service import publish_post
+    from layers.publishing.protocol import publish_post
     from tests.social.helpers import make_account
 
     headers = tenant.headers(test=True)

@@ -32,7 +32,7 @@ from layers.models.publishing import ScheduledPost
 from layers.orgs import service as orgs
 from layers.projects import service as projects
 from layers.projects.schemas import ProjectCreate
-from layers.publishing import service as publishing
+from layers.publishing import protocol as publishing
 from layers.social import service as social
 from layers.social.platforms.base import Connection, PlatformProfile, TokenGrant
 from layers.social.vault import Secret

@@ -1,5 +1,4 @@
-"""Publishing reads each platform's facts from its `PlatformSpec`, and the old import path of
-the protocol (`layers.publishing.service`) still serves the modules that use it."""
+"""Publishing reads each platform's facts from its `PlatformSpec`."""
 
 from __future__ import annotations
 
@@ -11,8 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from layers.publishing import protocol, rules
-from layers.publishing import service as facade
+from layers.publishing import rules
 from layers.publishing.protocol import publish_post
 from layers.publishing.scheduling.schemas import TikTokPostSettings
 from layers.social.platforms.registry import SPECS
@@ -23,24 +21,6 @@ from tests.support import Tenant
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "layers"
 NAME_BRANCH = re.compile(r"""(==|!=)\s*["'](tiktok|instagram)["']|platform\s*(==|!=)\s*["']""")
-
-
-def test_the_facade_serves_the_protocol() -> None:
-    for name in facade.__all__:
-        if name != "DAILY_CAPS":
-            assert getattr(facade, name) is getattr(protocol, name), name
-
-
-def test_the_facade_daily_caps_read_and_write_the_specs() -> None:
-    saved = dict(SPECS)
-    try:
-        assert dict(facade.DAILY_CAPS) == {"tiktok": 15, "instagram": 100}
-        facade.DAILY_CAPS["tiktok"] = 10**9  # what bench/publish_throughput.py does
-        assert SPECS["tiktok"].daily_post_cap == 10**9
-        assert SPECS["tiktok"].drafts_inbox  # the rest of the spec is kept
-    finally:
-        SPECS.clear()
-        SPECS.update(saved)
 
 
 def test_the_schema_offers_what_the_tiktok_spec_says() -> None:

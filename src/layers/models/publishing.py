@@ -35,7 +35,7 @@ class ScheduledPost(Tenant, Timestamps, Base):
 
     Both are published through the one publish protocol, exactly once.
 
-    Columns of the protocol (``layers.publishing.service``): ``claimed_by`` is the claimant
+    Columns of the protocol (``layers.publishing.protocol``): ``claimed_by`` is the claimant
     (a workflow id) that moved the row to ``posting`` and ``claim_count`` counts claims (it
     fences a stale claimant and names the publish workflow); ``retry_at`` is when a held post
     may be tried again, or when a post whose outcome the platform has not settled yet is

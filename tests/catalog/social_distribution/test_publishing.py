@@ -16,7 +16,7 @@ from layers.kit.db import get_database
 from layers.kit.ids import deterministic_id
 from layers.models.engine import Run
 from layers.models.publishing import ScheduledPost
-from layers.publishing import service as publishing
+from layers.publishing import protocol as publishing
 from tests.catalog.social_distribution.helpers import (
     account,
     completed_container,

@@ -1,5 +1,5 @@
 """process-due: a distribution layer's due slots go to the publish protocol, only while the
-layer's config says ``willPublish``. Claiming is `layers.publishing.service.claim_ready`, the
+layer's config says ``willPublish``. Claiming is `layers.publishing.protocol.claim_ready`, the
 one claim path."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from layers.kit import clock
 from layers.kit.db import get_database
 from layers.models.engine import ProjectLayer
 from layers.models.publishing import ScheduledPost
-from layers.publishing import service as publishing
+from layers.publishing import protocol as publishing
 
 DISPATCH_BATCH = publishing.DISPATCH_BATCH
 
