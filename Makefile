@@ -14,6 +14,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	&& { echo $$p; break; }; done)
 
 NODE_DEPS := $(VENV)/node/node_modules/typescript/package.json
+SDK_GENERATOR := openapi-python-client==0.29.1
+SDKGEN := $(VENV)/sdkgen/bin/openapi-python-client
 
 .PHONY: up test fuzz lint format chromium clean
 
@@ -29,7 +31,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 up: $(STAMP)
 	$(BIN)/layers up --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(NODE_DEPS) chromium lint
+test: $(STAMP) $(NODE_DEPS) $(SDKGEN) chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Schemathesis over the whole OpenAPI document with many more examples per operation than the
@@ -44,6 +46,12 @@ fuzz: $(STAMP)
 $(NODE_DEPS):
 	npm install --prefix $(VENV)/node --no-save --no-package-lock --no-audit --no-fund \
 		--loglevel=error typescript@5.9.3
+
+# The client generator, for the test that runs the quickstart through a client generated from
+# /openapi.json. In a virtualenv of its own: it pins an older Typer than the CLI's.
+$(SDKGEN): | $(BIN)/python
+	$(BIN)/python -m venv $(VENV)/sdkgen
+	$(VENV)/sdkgen/bin/python -m pip install --quiet '$(SDK_GENERATOR)'
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench migrations

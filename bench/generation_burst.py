@@ -20,11 +20,11 @@ cores; one organization at most cores − 1), and the baseline ``LAYERS_RENDER_C
 Targets (the default arm): peak RSS ≤ 1.5 GB, ffmpeg processes at once ≤ the render
 concurrency, the post published within 60 s of its time.
 
-**When the post is due.** Due posts are dispatched by a per-minute schedule
-(``publishing.dispatch_due``), so a post at an arbitrary time waits up to a minute for its
-tick even on an idle server. The bench schedules the post 1 s before a minute boundary at
-least ``--due-after`` seconds ahead, so its lateness measures what the burst adds (the tick
-firing, the claim, the publish queue, the publish) and not where it fell in the minute.
+**When the post is due.** Due posts are claimed by the dispatch tick
+(``publishing.dispatch_due``, every ``LAYERS_PUBLISH_DISPATCH_SECONDS``, 10 s by default). The
+bench schedules the post at the worst second: 1 s after a tick, at least ``--due-after``
+seconds ahead, so its lateness counts the wait for the next tick (about 9 s) plus what the
+burst adds (the claim, the publish queue, the publish).
 
     .venv/bin/python bench/generation_burst.py [--remixes 40] [--due-after 20] [--arms default,16]
 """
@@ -313,13 +313,18 @@ def job_done(server: Server, http: httpx.Client, job_id: str) -> dict[str, Any] 
     return job if job["status"] != "running" else None
 
 
+DISPATCH_SECONDS = 10  # the default dispatch tick
+
+
 def due_time(after: float) -> datetime:
-    """1 s before the first minute boundary at least `after` seconds from now."""
-    earliest = datetime.now(UTC) + timedelta(seconds=after + 1)
-    boundary = earliest.replace(second=0, microsecond=0)
-    if boundary < earliest:
-        boundary += timedelta(minutes=1)
-    return boundary - timedelta(seconds=1)
+    """1 s after the first dispatch tick at least `after` seconds from now (the worst time)."""
+    earliest = datetime.now(UTC) + timedelta(seconds=after)
+    tick = earliest.replace(
+        second=earliest.second - earliest.second % DISPATCH_SECONDS, microsecond=0
+    )
+    if tick < earliest:
+        tick += timedelta(seconds=DISPATCH_SECONDS)
+    return tick + timedelta(seconds=1)
 
 
 def parse_time(value: str) -> datetime:

@@ -31,6 +31,12 @@ from tests import support
 
 TEST_DATABASE_URL = os.environ.get("LAYERS_TEST_DATABASE_URL")
 
+# The suite's tenants are top-level organizations that generate without buying credits and
+# send many requests from one key (server processes inherit this too); the wallet's and the
+# rate limits' own tests set their settings back.
+os.environ.setdefault("LAYERS_UNMETERED_ROOT_ORGS", "true")
+os.environ.setdefault("LAYERS_RATE_LIMIT_SCALE", "1000")
+
 
 def _wipe_postgres(url: str) -> None:
     engine = sa.create_engine(kit_db.normalize_url(url), isolation_level="AUTOCOMMIT")

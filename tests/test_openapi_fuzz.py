@@ -18,6 +18,7 @@ canceled at once, so that rendering does not slow the rest.
 from __future__ import annotations
 
 import os
+import re
 import zlib
 import zoneinfo
 from collections.abc import Iterator
@@ -327,6 +328,22 @@ def use_real_ids(case: Any) -> None:
             case.query[name] = _pick(value, ids[QUERY_IDS[name]])
     if isinstance(case.body, dict | list):
         case.body = _swap_body_ids(case.body, ids)
+    _own_idempotency_key(case)
+
+
+def _own_idempotency_key(case: Any) -> None:
+    """A generated Idempotency-Key is short ("0", "A"), so most cases would share one and all
+    but the first would be a 409 IDEMPOTENCY_CONFLICT. Most keys become one of the case's own
+    (a replay of the same case replays; another request never collides); the rest stay shared."""
+    headers = case.headers or {}
+    name = next((h for h in headers if h.lower() == "idempotency-key"), None)
+    key = headers.get(name) if name else None
+    # a key the document refuses (empty, too long, not printable ASCII) stays as generated
+    if name is None or not isinstance(key, str) or not re.fullmatch(r"[ -~]{1,200}", key):
+        return
+    request = repr((case.method, case.path, case.path_parameters, case.query, case.body))
+    if zlib.crc32(key.encode()) % 10 < REAL_IN_TEN:
+        headers[name] = f"fuzz-{zlib.crc32(request.encode()):08x}-{key}"
 
 
 def _has_nul(value: Any) -> bool:
@@ -373,6 +390,9 @@ REFUSALS_BEYOND_THE_SCHEMA = {
     "mode_unsupported": "draft (to the creator's inbox) is for TikTok accounts only",
     "url_scheme": "http only to a loopback host; the console, which shares the request model, "
     "may come back to its own http URL",
+    "UNSUPPORTED_MEDIA_TYPE": "an uploaded file's bytes must be an image or video of its kind",
+    "MEDIA_TOO_LARGE": "an uploaded file must be within its kind's size cap",
+    "empty_file": "an uploaded file must have content",
 }
 # VALIDATION fields checked against a JSON Schema of the layer's template (its configSchema, a
 # command's parametersSchema), which GET /v1/layer-templates/{id} documents, not the route.

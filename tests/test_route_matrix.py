@@ -34,6 +34,7 @@ PARAM_RE = re.compile(r"{(\w+)(?::\w+)?}")
 
 # A valid body for each POST/PATCH route (None: the route takes no body).
 SAMPLE_BODIES: dict[str, dict[str, Any] | None] = {
+    "PUT /v1/projects/{project_id}/top-performers/{container_id}/override": {"override": "include"},
     "POST /v1/projects": ACME,
     "PATCH /v1/projects/{project_id}": {"tagline": "New tagline"},
     "POST /v1/projects/{project_id}/keywords/refresh": None,
@@ -81,6 +82,40 @@ SAMPLE_BODIES: dict[str, dict[str, Any] | None] = {
     "POST /v1/scheduled-posts/{scheduled_post_id}/reschedule": {
         "scheduledFor": "2031-05-16T09:00:00Z"
     },
+    # content review, publish-now, uploads, influencer changes (issue 14)
+    "PATCH /v1/projects/{project_id}/content-review-policy": {"policy": "review_all"},
+    "POST /v1/content/{container_id}/approve": {"note": "Looks good"},
+    "POST /v1/content/{container_id}/reject": {"reason": "Off brand"},
+    "POST /v1/content/{container_id}/publish": {
+        "targets": [{"socialAccountId": "sa_01J00000000000000000000000", "mode": "publish"}],
+    },
+    "POST /v1/projects/{project_id}/content/upload": {
+        "media": [{"url": "https://cdn.acmecoffee.com/ugc/launch.png"}],
+        "caption": "",
+    },
+    "PATCH /v1/influencers/{influencer_id}": {"name": "Maria"},
+    "POST /v1/influencers/{influencer_id}/clone": {"name": "Maria ES"},
+    # sub-organizations and API keys (issue 15)
+    "POST /v1/organizations": {"name": "Customer"},
+    "PATCH /v1/organizations/{org_id}": {"name": "Customer renamed"},
+    "POST /v1/organizations/{org_id}/suspend": None,
+    "POST /v1/organizations/{org_id}/resume": None,
+    "POST /v1/organizations/{org_id}/api-keys": {"name": "child", "scopes": ["projects:read"]},
+    "POST /v1/organizations/{org_id}/api-keys/{key_id}/rotate": None,
+    # the wallet (issue 15)
+    "POST /v1/organizations/{org_id}/credits/allocate": {"credits": 1},
+    "PATCH /v1/organizations/{org_id}/credit-config": {"monthlyCreditCap": 100},
+    "POST /v1/api-keys": {"name": "deploy", "scopes": ["projects:read"]},
+    "POST /v1/api-keys/{key_id}/rotate": None,
+    # webhooks (issue 14)
+    "POST /v1/webhook-endpoints": {
+        "url": "https://hooks.matrix.invalid/layers",
+        "events": ["post.published"],
+    },
+    "PATCH /v1/webhook-endpoints/{endpoint_id}": {"description": "Renamed"},
+    "POST /v1/webhook-endpoints/{endpoint_id}/rotate-secret": None,
+    "POST /v1/webhook-endpoints/{endpoint_id}/test": {},
+    "POST /v1/webhook-deliveries/{delivery_id}/replay": None,
 }
 
 # Routes whose path names a global object (the same for every organization and mode).
@@ -114,6 +149,12 @@ def _create_world(client: TestClient) -> World:
         headers=headers,
     ).json()
     media_id, post_id = new_media_and_post(project["id"], built["containerId"])
+    hook = client.post(
+        "/v1/webhook-endpoints",
+        json={"url": "https://hooks.matrix.invalid/layers", "events": ["post.published"]},
+        headers=headers,
+    ).json()["endpoint"]
+    ping = client.post(f"/v1/webhook-endpoints/{hook['id']}/test", json={}, headers=headers).json()
     ids = {
         "layer_id": layer["id"],
         "project_layer_id": layer["id"],
@@ -128,6 +169,11 @@ def _create_world(client: TestClient) -> World:
         "container_id": built["containerId"],
         "media_id": media_id,
         "scheduled_post_id": post_id,
+        "endpoint_id": hook["id"],
+        "delivery_id": ping["deliveryId"],
+        "org_id": client.post("/v1/organizations", json={"name": "Child"}, headers=headers).json()[
+            "id"
+        ],
     }
     for job_id in (job["jobId"], built["jobId"]):
         wait_for(
@@ -198,12 +244,20 @@ PATH_FIXTURES: dict[str, Callable[[World], str]] = {
         "container_id",
         "media_id",
         "scheduled_post_id",
+        "org_id",
+        "endpoint_id",
+        "delivery_id",
     )
 }
 
 
 # Required query parameters of a route, for an object owned by `world.owner`.
 QUERY_FIXTURES: dict[str, Callable[[World], dict[str, str]]] = {
+    "/v1/projects/{project_id}/metrics": lambda world: {
+        "scope": "project",
+        "id": world.ids["project_id"],
+    },
+    "/v1/projects/{project_id}/top-performers": lambda world: {"metric": "views"},
     "/v1/projects/{project_id}/social/oauth-status": lambda world: {"state": world.ids["state"]},
 }
 

@@ -19,42 +19,16 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from layers import __version__, wiring
+from layers import __version__, openapi, wiring
 from layers.kit import db as kit_db
 from layers.kit import durable, metrics
 from layers.kit.http import RequestContextMiddleware, error_response, install_error_handlers
 from layers.kit.settings import Settings, get_settings, set_settings
+from layers.orgs.limits.gate import RateLimitHeaders
 
 log = logging.getLogger("layers.app")
 
 API_ROUTERS = wiring.API_ROUTERS
-
-ERROR_ENVELOPE = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "requestId", "details"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "requestId": {"type": ["string", "null"]},
-                "details": {"type": "object"},
-            },
-        }
-    },
-}
-COMMON_ERRORS = {
-    "401": "Missing, malformed or revoked API key (UNAUTHENTICATED)",
-    "403": "The key lacks the route's scope (FORBIDDEN_SCOPE)",
-    "404": "No such object in this organization and mode (NOT_FOUND)",
-    "409": "State or idempotency conflict",
-    "413": "Request body over 1 MiB (PAYLOAD_TOO_LARGE)",
-    "422": "Invalid request (VALIDATION), naming each bad field",
-    "429": "Rate limited (RATE_LIMITED)",
-    "503": "Key or organization suspended (KILL_SWITCH)",
-}
 
 
 def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -67,27 +41,8 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             description="Partner API. Authenticate with `Authorization: Bearer lp_…`.",
             routes=app.routes,
         )
-        components = schema.setdefault("components", {})
-        components.setdefault("schemas", {})["ErrorEnvelope"] = ERROR_ENVELOPE
-        components["securitySchemes"] = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-        for schemas_name in ("HTTPValidationError", "ValidationError"):
-            components["schemas"].pop(schemas_name, None)
-        error_ref = {
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
-            }
-        }
-        for path, methods in schema.get("paths", {}).items():
-            for operation in methods.values():
-                if path.startswith(("/v1/", "/api/")):
-                    operation["security"] = [{"bearerAuth": []}]
-                    for status, description in COMMON_ERRORS.items():
-                        operation.setdefault("responses", {})[status] = {
-                            "description": description,
-                            **error_ref,
-                        }
-        app.openapi_schema = schema
-        return schema
+        app.openapi_schema = openapi.shape(schema)  # ids, tags, Idempotency-Key, errors
+        return app.openapi_schema
 
     return build
 
@@ -131,9 +86,11 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         title="Layers API",
         version=__version__,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
         docs_url=None,  # served below from local assets, never a CDN
         redoc_url=None,
     )
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     for router in API_ROUTERS:
@@ -171,7 +128,9 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
 
 def openapi_document() -> dict[str, Any]:
     """The Partner API's OpenAPI document, built without touching any database."""
-    app = FastAPI(title="Layers API", version=__version__)
+    app = FastAPI(
+        title="Layers API", version=__version__, generate_unique_id_function=openapi.operation_id
+    )
     for router in API_ROUTERS:
         app.include_router(router)
     return _openapi(app)()

@@ -23,40 +23,62 @@ import threading
 from fastapi import APIRouter
 
 from layers.catalog import social_distribution
+from layers.catalog.social_distribution import replanning as social_distribution_replanning
 from layers.catalog.social_distribution import workflows as social_distribution_workflows
 from layers.console.router import mount as mount_console
 from layers.content import resolver
 from layers.content import router as content_api
 from layers.content import workflows as content_workflows
+from layers.content.progress import router as progress_api
+from layers.content.review import router as review_api
+from layers.content.review import service as review
+from layers.content.uploads import router as uploads_api
 from layers.engine import maintenance
 from layers.engine import workflows as engine_workflows
 from layers.engine.catalog import registry
 from layers.engine.catalog import router as catalog_api
 from layers.engine.project_layers import router as layers_api
 from layers.engine.runs import router as runs_api
+from layers.events import service as events
 from layers.jobs import router as jobs_api
 from layers.jobs import workflows as jobs_workflows
 from layers.kit import durable
 from layers.kit import media_router as kit_media_api
 from layers.kit.settings import Settings
+from layers.metrics import router as metrics_api
+from layers.metrics import workflows as metrics_workflows
 from layers.orgs import router as orgs_api
+from layers.orgs.audit import router as audit_api
+from layers.orgs.limits import classes as rate_limit_classes
+from layers.orgs.organizations import router as organizations_api
+from layers.orgs.wallet import router as wallet_api
 from layers.projects import router as projects_api
+from layers.projects.influencers import router as influencers_api
 from layers.projects.influencers import workflows as influencer_workflows
 from layers.projects.keywords import workflows as keyword_workflows
 from layers.projects.media import router as media_api
 from layers.publishing import content as publishing_content
 from layers.publishing import protocol as publishing
 from layers.publishing import workflows as publishing_workflows
+from layers.publishing.now import router as publish_now_api
+from layers.publishing.scheduling import promotion as schedule_promotion
 from layers.publishing.scheduling import router as scheduling_api
 from layers.social import hooks as social_hooks
 from layers.social import public_router as social_public_api
 from layers.social import router as social_api
 from layers.social import workflows as social_workflows
+from layers.webhooks import outbox as webhooks_outbox
+from layers.webhooks import router as webhooks_api
+from layers.webhooks import workflows as webhooks_workflows
 
 # The Partner API, in the order the OpenAPI document lists it.
 API_ROUTERS: tuple[APIRouter, ...] = (
     orgs_api.router,
+    wallet_api.router,
+    organizations_api.router,
+    audit_api.router,
     projects_api.router,
+    influencers_api.router,
     jobs_api.router,
     catalog_api.router,
     layers_api.router,
@@ -64,8 +86,15 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     social_api.router,
     media_api.router,
     content_api.router,
+    uploads_api.router,
+    progress_api.router,
+    review_api.router,
     scheduling_api.router,
+    publish_now_api.router,
+    webhooks_api.router,
+    metrics_api.router,
 )
+rate_limit_classes.annotate(API_ROUTERS)  # each route's bucket, in the OpenAPI document
 # Routes outside the Partner API's document: signed media and the OAuth callback.
 PUBLIC_ROUTERS: tuple[APIRouter, ...] = (kit_media_api.router, social_public_api.router)
 
@@ -81,6 +110,8 @@ WORKFLOW_MODULES = (
     social_workflows,
     content_workflows,
     social_distribution_workflows,
+    webhooks_workflows,
+    metrics_workflows,
 )
 
 CRONS: tuple[durable.Cron, ...] = (
@@ -88,6 +119,7 @@ CRONS: tuple[durable.Cron, ...] = (
     *engine_workflows.CRONS,
     *publishing_workflows.CRONS,
     *social_workflows.CRONS,
+    *metrics_workflows.CRONS,
 )
 
 _wired = threading.Lock()
@@ -103,10 +135,13 @@ def wire() -> None:
         for template in social_distribution.TEMPLATES:
             registry.register(template)
         publishing_content.register_content_resolver(resolver.resolve_container, default=True)
+        review.plug_schedule_promoter(schedule_promotion.promote)
         social_hooks.plug(
             on_disconnect=publishing.cancel_account_posts,
             on_reconnect=publishing.release_account_holds,
+            on_temperature_change=social_distribution_replanning.replan_for_account,
         )
+        events.add_listener(webhooks_outbox.on_event)
         _done = True
 
 

@@ -174,6 +174,10 @@ def test_config_changes_are_versioned_and_can_be_rolled_back(
     assert latest["nextCursor"]
     missing = client.post(f"{url}/rollback", json={"version": 99}, headers=headers)
     assert_error(missing, 422, "VALIDATION")
+    # A JSON string, boolean or fraction is not a version number (no lax coercion).
+    for wrong in ("3", True, 1.0):
+        refused = client.post(f"{url}/rollback", json={"version": wrong}, headers=headers)
+        assert_error(refused, 422, "VALIDATION")
 
 
 def test_pause_resume_and_uninstall(client: TestClient, tenant: Tenant) -> None:

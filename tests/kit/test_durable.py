@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ from layers.orgs import service as orgs
 from layers.projects import service as projects
 from layers.projects.schemas import ProjectCreate
 from layers.publishing import protocol as publishing
+from layers.publishing import workflows as publishing_workflows
 from layers.social import service as social
 from layers.social.platforms.base import Connection, PlatformProfile, TokenGrant
 from layers.social.vault import Secret
@@ -209,8 +211,9 @@ def test_work_class_settings_defaults_and_environment(monkeypatch: pytest.Monkey
     monkeypatch.setenv("LAYERS_PUBLISH_CONCURRENCY", "7")
     monkeypatch.setenv("LAYERS_RENDER_CONCURRENCY", "3")
     monkeypatch.setenv("LAYERS_GENERATION_CONCURRENCY_PER_ORG", "2")
+    monkeypatch.setenv("LAYERS_DELIVERY_CONCURRENCY", "9")
     configured = Settings(_env_file=None)
-    assert [q.concurrency(configured) for q in durable.WORK_CLASSES] == [5, 7, 3]
+    assert [q.concurrency(configured) for q in durable.WORK_CLASSES] == [5, 7, 3, 9]
     assert durable.RENDERING.partition_concurrency is not None
     assert durable.RENDERING.partition_concurrency(configured) == 2
 
@@ -221,7 +224,12 @@ def test_work_class_settings_defaults_and_environment(monkeypatch: pytest.Monkey
 def test_the_session_queues_are_registered_with_the_configured_concurrency(
     settings: Settings,
 ) -> None:
-    assert [q.name for q in durable.WORK_CLASSES] == ["interactive", "publishing", "rendering"]
+    assert [q.name for q in durable.WORK_CLASSES] == [
+        "interactive",
+        "publishing",
+        "rendering",
+        "delivery",
+    ]
     expected = {
         "interactive": (settings.worker_concurrency, None),
         "publishing": (settings.publish_concurrency, None),
@@ -229,6 +237,7 @@ def test_the_session_queues_are_registered_with_the_configured_concurrency(
             settings.resolved_render_concurrency,
             settings.resolved_generation_concurrency_per_org,
         ),
+        "delivery": (settings.delivery_concurrency, 1),
     }
     for name, (worker, partition) in expected.items():
         queue = DBOS.retrieve_queue(name)
@@ -433,3 +442,46 @@ def test_each_domain_enqueues_on_its_work_class(session: Session) -> None:
     )
     assert claimed == [post.id]
     assert _queued(session, publishing.workflow_id(post.id, 1)) == ("publishing", None)
+
+
+TICK = "tests.kit.durable.tick"
+
+
+@DBOS.workflow(name=TICK)
+def tick(_scheduled_at: object, _context: object) -> None:
+    return None
+
+
+def test_a_schedule_every_few_seconds() -> None:
+    assert durable.every_seconds(10) == "*/10 * * * * *"
+    assert durable.every_seconds(60) == "* * * * *"
+    for wrong in (0, 7, 45, 90):
+        with pytest.raises(ValueError):
+            durable.every_seconds(wrong)
+    # The publish dispatch tick follows its setting (10 s by default: a post's publish starts
+    # at most 10 s after its time, not up to a minute).
+    (dispatch,) = publishing_workflows.CRONS
+    assert dispatch.schedule(Settings()) == "*/10 * * * * *"
+    assert dispatch.schedule(Settings(publish_dispatch_seconds=60)) == "* * * * *"
+    with pytest.raises(ValueError, match="must divide 60"):
+        Settings(publish_dispatch_seconds=7)
+
+
+def test_finished_cron_runs_are_pruned(settings: Settings) -> None:
+    name = f"tests.kit.tick.{uuid.uuid4().hex[:8]}"
+    DBOS.create_schedule(schedule_name=name, workflow_fn=tick, schedule="* * * * * *")
+    dbos = durable.client(settings)
+    try:
+        wait_for(
+            lambda: len(dbos.list_workflows(schedule_name=name, status="SUCCESS")) >= 2,
+            timeout=30,
+        )
+    finally:
+        DBOS.delete_schedule(name)
+    time.sleep(1.5)  # let a tick already started finish
+    kept = durable.prune_cron_history(settings, older_than=timedelta(days=1), names=[name])
+    assert kept == 0  # nothing is a day old
+    finished = len(dbos.list_workflows(schedule_name=name, status="SUCCESS"))
+    pruned = durable.prune_cron_history(settings, older_than=timedelta(0), names=[name])
+    assert pruned == finished >= 2
+    assert dbos.list_workflows(schedule_name=name) == []

@@ -100,7 +100,7 @@ def test_the_system_schedule_dispatches_due_posts(
     client: TestClient, tenant: Tenant, contents: Contents
 ) -> None:
     entries = {cron.name: cron.schedule(get_settings()) for cron in wiring.CRONS}
-    assert entries[DISPATCH_WORKFLOW] == "* * * * *"
+    assert entries[DISPATCH_WORKFLOW] == "*/10 * * * * *"  # every 10 s (the default)
     assert entries["social.health_sweep"] == "*/30 * * * *"
     assert {s["schedule_name"] for s in DBOS.list_schedules()} >= set(entries)  # the launch's
     account_id = sandbox_account(client, tenant)

@@ -115,6 +115,8 @@ class FakePlatforms:
         self.publish_failures: list[str] = []  # TikTok fail_reasons for the next publishes
         self.container_polls = 0  # Instagram container polls answering IN_PROGRESS first
         self.quota_total, self.quota_used_extra = 100, 0
+        self.followers = 1234
+        self.stats: dict[str, dict[str, int]] = {}  # post id → counters (metrics read-back)
         self.creator = {
             "privacy_level_options": ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"],
             "comment_disabled": False,
@@ -136,6 +138,7 @@ class FakePlatforms:
                 Route("/v2/post/publish/inbox/video/init/", self.tiktok_init, methods=["POST"]),
                 Route("/v2/post/publish/status/fetch/", self.tiktok_status, methods=["POST"]),
                 Route("/v2/video/list/", self.tiktok_videos, methods=["POST"]),
+                Route("/v2/video/query/", self.tiktok_video_query, methods=["POST"]),
                 Route("/oauth/authorize", self.ig_authorize),
                 Route("/oauth/access_token", self.ig_code_exchange, methods=["POST"]),
                 Route("/access_token", self.ig_long_lived),
@@ -158,6 +161,8 @@ class FakePlatforms:
             self.publish_failures = []
             self.container_polls = 0
             self.quota_used_extra = 0
+            self.followers = 1234
+            self.stats = {}
             # Each test connects accounts of its own.
             n = next(self.counter)
             self.accounts = {
@@ -367,6 +372,7 @@ class FakePlatforms:
             "avatar_url": "https://p16.example/avatar.jpg",
             "display_name": "Acme Coffee",
             "username": account["handle"],
+            "follower_count": self.followers,
         }
         return self._ok({"user": {k: v for k, v in user.items() if k in fields}})
 
@@ -474,6 +480,45 @@ class FakePlatforms:
             if p.platform == "tiktok" and not p.draft
         ]
         return self._ok({"videos": videos[:20], "cursor": 0, "has_more": False})
+
+    def counters(self, post_id: str) -> dict[str, int]:
+        """A live post's counters: set by the test, else made up from its id's position."""
+        with self.lock:
+            if post_id in self.stats:
+                return dict(self.stats[post_id])
+            rank = next((i for i, p in enumerate(self.posts) if p.post_id == post_id), 0) + 1
+        views = 100 * rank
+        return {"views": views, "likes": views // 10, "comments": rank, "shares": rank, "saves": 1}
+
+    async def tiktok_video_query(self, request: Request) -> Response:
+        """Display API video query: up to 20 ids; the creator's videos among them."""
+        fault = self._fault(request.url.path)
+        early = await self._before(fault, "tiktok")
+        if early is not None:
+            return early
+        token = self._bearer(request, "tiktok")
+        if token is None:
+            return self._error("tiktok", 401, "access_token_invalid")
+        body = await request.json()
+        ids = (body.get("filters") or {}).get("video_ids") or []
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 20:
+            return self._error("tiktok", 400, "invalid_params")
+        fields = request.query_params.get("fields", "").split(",")
+        mine = {p.post_id for p in self.live_posts(token.account) if p.platform == "tiktok"}
+        videos = []
+        for video_id in ids:
+            if video_id not in mine:
+                continue
+            c = self.counters(video_id)
+            video = {
+                "id": video_id,
+                "view_count": c["views"],
+                "like_count": c["likes"],
+                "comment_count": c["comments"],
+                "share_count": c["shares"],
+            }
+            videos.append({k: v for k, v in video.items() if k in fields})
+        return self._ok({"videos": videos, "cursor": 0, "has_more": False})
 
     # ---- Instagram ----
 
@@ -583,6 +628,8 @@ class FakePlatforms:
                     "account_type": "BUSINESS",
                 }
             )
+        if len(parts) == 2 and parts[1] == "insights":
+            return self._insights(parts[0], params, token)
         if len(parts) == 2 and parts[0] != token.account:
             return self._error("instagram", 400, 100)
         if parts[1:] == ["content_publishing_limit"]:
@@ -674,7 +721,23 @@ class FakePlatforms:
             )  # fmt: skip
         return JSONResponse({"id": media_id})
 
+    def _insights(self, media_id: str, params: dict[str, Any], token: Token) -> Response:
+        mine = {p.post_id for p in self.live_posts(token.account) if p.platform == "instagram"}
+        if media_id not in mine:
+            return self._error("instagram", 400, 100, 33)
+        c = self.counters(media_id)
+        values = {**c, "reach": c["views"] * 8 // 10, "saved": c["saves"]}
+        wanted = str(params.get("metric") or "").split(",")
+        data = [
+            {"name": name, "period": "lifetime", "values": [{"value": values[name]}]}
+            for name in wanted
+            if name in values
+        ]
+        return JSONResponse({"data": data})
+
     def _node(self, node: str, token: Token) -> Response:
+        if node == token.account:
+            return JSONResponse({"id": node, "followers_count": self.followers})
         with self.lock:
             container = self.containers.get(node)
             if container is not None:

@@ -13,7 +13,7 @@ from layers.kit import clock
 from layers.kit import db as kit_db
 from layers.kit.settings import Settings
 from layers.social import sweep, tokens
-from layers.social.platforms import registry
+from layers.social.platforms import registry, specs
 from layers.social.platforms.base import AuthFailed
 from layers.social.vault import Secret, get_vault
 from tests.social.fake_platforms import FakePlatforms, Fault
@@ -171,3 +171,54 @@ def test_wrong_app_credentials_do_not_blame_the_account(
     account = account_row(tiktok)
     assert account.healthy and "token_error" not in account.meta
     assert account.refresh_lease_until is None  # released for the next try
+
+
+def test_the_proactive_refresh_rule_reads_each_platform_spec() -> None:
+    """TikTok (a refresh token) refreshes before the refresh token lapses; Instagram (a
+    self-renewing long-lived token) before the access token lapses, once it is a day old."""
+    now = clock.now()
+    tiktok, instagram = specs.SPECS["tiktok"], specs.SPECS["instagram"]
+    due = tokens._proactive_refresh_due
+    assert due(
+        tiktok,
+        now=now,
+        access_expires_at=now + timedelta(hours=2),
+        refresh_expires_at=now + timedelta(days=29),
+        refreshed_at=now - timedelta(hours=1),
+    )
+    assert not due(
+        tiktok,
+        now=now,
+        access_expires_at=now + timedelta(hours=2),
+        refresh_expires_at=now + timedelta(days=200),
+        refreshed_at=None,
+    )
+    assert due(
+        tiktok,
+        now=now,
+        access_expires_at=now - timedelta(minutes=1),
+        refresh_expires_at=now + timedelta(days=200),
+        refreshed_at=None,
+    )
+    lapsing = now + instagram.refresh_window - timedelta(days=1)
+    assert due(
+        instagram,
+        now=now,
+        access_expires_at=lapsing,
+        refresh_expires_at=None,
+        refreshed_at=now - instagram.refresh_min_age,
+    )
+    assert not due(
+        instagram,
+        now=now,
+        access_expires_at=lapsing,
+        refresh_expires_at=None,
+        refreshed_at=now - instagram.refresh_min_age + timedelta(minutes=5),
+    )
+    assert not due(
+        instagram,
+        now=now,
+        access_expires_at=now + instagram.refresh_window + timedelta(days=1),
+        refresh_expires_at=None,
+        refreshed_at=None,
+    )

@@ -98,8 +98,8 @@ def create_org(
     typer.echo(org.id)
 
 
-@orgs_app.command("list")
 def list_orgs() -> None:
+    """Every organization in the local database (``layers orgs list --local``, `cli.orgs`)."""
     # Imported here, not at the top: keeps the database out of the remote commands' start-up.
     import sqlalchemy as sa
 

@@ -210,7 +210,7 @@ def list_content(
             c["id"],
             c.get("format"),
             status(c.get("status")),
-            (c.get("hook") or "").replace("\\n", " / ")[:40],
+            (c.get("hook") or "").replace("\\n", " / ").replace("\n", " / ")[:40],
             short_time(c.get("createdAt")),
         ),
     )
@@ -241,3 +241,53 @@ def show_job(
             out.print(f"{job['error'].get('code')}: {job['error'].get('message')}", markup=False)
     if wait:
         raise typer.Exit(EXIT_FOR_JOB.get(job.get("status", ""), 1))
+
+
+class SourceKind(StrEnum):
+    slideshow = "slideshow"
+    video = "video"
+    mixed = "mixed"
+
+
+@content_app.command("sources")
+def sources(
+    project: Annotated[str, typer.Option("--project", help="The project (prj_…).")],
+    keyword: Annotated[
+        str | None,
+        typer.Option("--keyword", "-k", help="Search TikTok live for this (else the portfolio)."),
+    ] = None,
+    kind: Annotated[SourceKind, typer.Option("--kind", help="What to find.")] = SourceKind.mixed,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=20, help="At most this many.")] = 20,
+    json_output: JsonOption = False,
+) -> None:
+    """TikTok posts to remix: a live keyword search, or the project's portfolio.
+
+    Pass an id to `content generate --format slideshow-remix --tiktok-video …`.
+    """
+    found = fetch_page(
+        f"/v1/projects/{q(project)}/content/source-recommendations",
+        limit=limit,
+        all_pages=False,
+        cursor=None,
+        kind=kind.value,
+        keyword=keyword,
+    )
+    if json_output:
+        print_json(found)
+        return
+    origin = "live search" if found.get("source") == "live_search" else "portfolio"
+    err.print(f"{origin}: {', '.join(found.get('keywords') or [])}", markup=False)
+    print_page(
+        found,
+        False,
+        ["tiktok id", "kind", "slides", "author", "views", "caption"],
+        lambda s: (
+            s["tiktokId"],
+            s.get("kind"),
+            s.get("imageCount"),
+            f"@{(s.get('author') or {}).get('username') or '?'}",
+            (s.get("stats") or {}).get("viewCount"),
+            (s.get("caption") or "")[:50],
+        ),
+        more=False,
+    )

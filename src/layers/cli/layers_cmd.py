@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from layers.cli.client import Client, CliError, q
+from layers.cli.client import ApiError, Client, CliError, q
 from layers.cli.output import (
     AllOption,
     CursorOption,
@@ -18,6 +18,7 @@ from layers.cli.output import (
     err,
     fetch,
     fetch_page,
+    merge,
     object_from_options,
     out,
     print_json,
@@ -240,8 +241,9 @@ def configure(
                 err.print(f"{layer['id']} config version {layer['configVersion']}", markup=False)
                 out.print(_config_text(layer.get("config") or {}), markup=False)
             return
-        before = api.get(f"/v1/layers/{q(layer_id)}")["configVersion"]
-        updated = api.patch(f"/v1/layers/{q(layer_id)}", {"config": changes})
+        current = api.get(f"/v1/layers/{q(layer_id)}")
+        before = current["configVersion"]
+        updated = _patch_config(api, layer_id, changes, current.get("config") or {})
     if json_output:
         print_json(updated)
         return
@@ -252,3 +254,78 @@ def configure(
     for run_id in updated.get("triggeredRunIds") or []:
         err.print(f"Started {run_id} (config change).", markup=False)
     out.print(_config_text(updated.get("config") or {}), markup=False)
+
+
+def _patch_config(
+    api: Client, layer_id: str, changes: dict[str, Any], config: dict[str, Any]
+) -> dict[str, Any]:
+    """PATCH the config; fields the change makes inapplicable (the API says ``not_allowed``,
+    e.g. ``schedule.times`` once ``distributionMode`` is no longer custom) and that this command
+    did not set itself are removed, each with a note on stderr, and the change is sent again."""
+    removed: set[str] = set()
+    while True:
+        try:
+            updated: dict[str, Any] = api.patch(f"/v1/layers/{q(layer_id)}", {"config": changes})
+            return updated
+        except ApiError as exc:
+            stale = [
+                (path, message)
+                for path, message in _not_allowed(exc)
+                if path not in removed and _lookup(changes, path) is _MISSING
+            ]
+            if not stale:
+                raise
+            for path, message in stale:
+                removed.add(path)
+                was = _lookup(config, path)
+                shown = "" if was is _MISSING else f" (was {json.dumps(was, ensure_ascii=False)})"
+                err.print(f"note: removed {path}{shown}: it {message}", markup=False)
+                changes = merge(changes, _nested(_removable(path, config, changes), None))
+
+
+_MISSING = object()
+
+
+def _not_allowed(exc: ApiError) -> list[tuple[str, str]]:
+    """The config fields a VALIDATION error says are not allowed with the rest of the config."""
+    fields = exc.details.get("fields") if exc.code == "VALIDATION" else None
+    found = []
+    for item in fields if isinstance(fields, list) else []:
+        name = item.get("field") if isinstance(item, dict) else None
+        if (
+            isinstance(name, str)
+            and item.get("type") == "not_allowed"
+            and name.startswith("config.")
+        ):
+            found.append((name.removeprefix("config."), str(item.get("message") or "")))
+    return found
+
+
+def _removable(path: str, config: dict[str, Any], changes: dict[str, Any]) -> str:
+    """What to remove for ``path``: its parent object instead when ``path`` is all it holds
+    (so ``schedule.times`` leaves no empty ``schedule``) and this command does not set it."""
+    parent, _, last = path.rpartition(".")
+    held = _lookup(config, parent) if parent else _MISSING
+    if isinstance(held, dict) and set(held) == {last} and _lookup(changes, parent) is _MISSING:
+        return parent
+    return path
+
+
+def _lookup(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _nested(path: str, value: Any) -> dict[str, Any]:
+    """``a.b`` and ``v`` → ``{"a": {"b": v}}``."""
+    result: dict[str, Any] = {}
+    target = result
+    parts = path.split(".")
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+    return result

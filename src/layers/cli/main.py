@@ -7,7 +7,25 @@ from typing import Annotated
 
 import typer
 
-from layers.cli import account, admin, content, layers_cmd, output, projects, runs, server, vault
+from layers.cli import (
+    account,
+    admin,
+    content,
+    credits,
+    layers_cmd,
+    media,
+    metrics,
+    orgs,
+    output,
+    posts,
+    projects,
+    review,
+    runs,
+    server,
+    social,
+    vault,
+    webhooks,
+)
 from layers.cli.client import CliError
 
 app = typer.Typer(
@@ -60,6 +78,22 @@ app.command("run")(runs.run_command)
 app.add_typer(runs.runs_app, name="runs")
 app.add_typer(content.content_app, name="content")
 app.add_typer(content.jobs_app, name="jobs")
+content.content_app.command("schedule")(posts.schedule)
+content.content_app.command("approve")(review.approve)
+content.content_app.command("reject")(review.reject)
+content.content_app.command("publish")(review.publish)
+content.content_app.command("upload")(review.upload)
+projects.projects_app.command("review-policy")(review.review_policy)
+app.add_typer(media.media_app, name="media")
+app.add_typer(media.influencers_app, name="influencers")
+app.add_typer(social.social_app, name="social")
+app.add_typer(posts.posts_app, name="posts")
+app.add_typer(metrics.metrics_app, name="metrics")
+app.add_typer(webhooks.webhooks_app, name="webhooks")
+app.add_typer(credits.credits_app, name="credits")
+admin.orgs_app.add_typer(credits.credits_admin_app, name="credits")  # operator: on the database
+admin.keys_app.command("tier")(credits.set_tier)
+orgs.install(admin.orgs_app)  # over the API: children, keys, audit
 
 
 def main() -> None:

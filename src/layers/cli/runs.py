@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from layers.cli.client import Client, ConnectionFailed, Event, q
+from layers.cli.client import ApiError, Client, ConnectionFailed, Event, q
 from layers.cli.output import (
     AllOption,
     CursorOption,
@@ -51,6 +51,21 @@ EXIT_INTERRUPTED = 130
 TERMINAL = frozenset(EXIT_FOR_STATUS)
 ACTIVITY_DONE = frozenset({"completed", "failed", "canceled"})
 MAX_RECONNECTS = 5
+# Errors that a retry (same parameters, same config version) would meet again: the CLI does not
+# suggest `runs retry` for them.
+DETERMINISTIC = frozenset(
+    {
+        "VALIDATION",
+        "NOT_FOUND",
+        "COMMAND_NOT_EXECUTABLE",
+        "CREDENTIAL_INVALID",
+        "SOCIAL_ACCOUNT_NOT_CONNECTED",
+        "SOURCE_NOT_FOUND",
+        "DEMO_VIDEO_REQUIRED",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "URL_NOT_ALLOWED",
+    }
+)
 FLUSH_MARGIN = timedelta(seconds=1)
 
 WatchOption = Annotated[
@@ -208,7 +223,14 @@ def report_end(run: dict[str, Any], sink: Console) -> int:
         trace = [ln for ln in str(error.get("stackTrace") or "").splitlines() if ln.strip()]
         if trace:
             sink.print(f"  {trace[-1].strip()}", markup=False)
-        sink.print(f"retry with: layers runs retry {run['id']} --watch", markup=False)
+        if error.get("code") in DETERMINISTIC:
+            sink.print(
+                "the same input fails the same way: fix it (the parameters, or the layer's "
+                "config with `layers layers config`) and run the command again",
+                markup=False,
+            )
+        else:
+            sink.print(f"retry with: layers runs retry {run['id']} --watch", markup=False)
     elif state == "canceled":
         sink.print(f"[yellow]{run['id']} canceled[/]")
     return EXIT_FOR_STATUS.get(state, 1)
@@ -280,11 +302,43 @@ def run_command(
     parameters = parse_json_object(params_json, "--params-json") if params_json else {}
     parameters.update(parse_assignments(params or [], "--param"))
     with client() as api:
-        accepted = api.post(
-            f"/api/project-layers/{q(layer_id)}/execute",
-            {"commandId": command_id, "parameters": parameters, "trigger": "cli"},
-        )
+        try:
+            accepted = api.post(
+                f"/api/project-layers/{q(layer_id)}/execute",
+                {"commandId": command_id, "parameters": parameters, "trigger": "cli"},
+            )
+        except ApiError as exc:
+            if _not_a_command(exc):
+                err.print(exc.render(), markup=False)
+                list_commands(api.get(f"/v1/layers/{q(layer_id)}"))
+                raise typer.Exit(1) from None
+            raise
         started(api, accepted, command_id, watch_run, json_output, follow_hint=True)
+
+
+def _not_a_command(exc: ApiError) -> bool:
+    """The layer has no such command, or it cannot be run by hand."""
+    if exc.code == "COMMAND_NOT_EXECUTABLE":
+        return True
+    fields = exc.details.get("fields") if exc.code == "VALIDATION" else None
+    return isinstance(fields, list) and any(
+        isinstance(f, dict) and f.get("type") == "unknown_command" for f in fields
+    )
+
+
+def list_commands(layer: dict[str, Any]) -> None:
+    """The commands a person can run on the layer (on stderr: the command failed)."""
+    every = layer.get("commands") or {}
+    commands = {name: c for name, c in every.items() if c.get("trigger") == "executable"}
+    err.print(
+        f"{layer['id']} ({layer.get('templateId')}) runs these commands with `layers run`:",
+        markup=False,
+    )
+    width = max((len(name) for name in commands), default=0)
+    for name, command in sorted(commands.items()):
+        params = sorted((command.get("parametersSchema") or {}).get("properties") or {})
+        hint = f"  [-p {' -p '.join(p + '=…' for p in params)}]" if params else ""
+        err.print(f"  {name:<{width}}  {command.get('description') or ''}{hint}", markup=False)
 
 
 @runs_app.command("list")

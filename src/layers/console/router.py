@@ -18,24 +18,40 @@ from fastapi.staticfiles import StaticFiles
 from layers.console import twins
 from layers.console.routes import (
     accounts,
+    analytics,
     content,
+    generate,
+    influencers,
+    media,
+    organizations,
     project_layers,
     projects,
+    review,
     router,
     runs,
     schedule,
     sign_in,
+    wallet,
+    webhooks,
 )
 from layers.console.web import HERE
 
 SCREENS: tuple[ModuleType, ...] = (
     sign_in,
     projects,
+    media,
+    influencers,
     project_layers,
     content,
+    generate,
+    review,
     schedule,
+    analytics,
     accounts,
     runs,
+    webhooks,
+    wallet,
+    organizations,
 )
 """The screens whose routes are on `router` (imported for that)."""
 

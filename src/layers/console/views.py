@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from layers.console import forms, twins
+from layers.console import forms, publish_notes, twins
 from layers.content import service as content
 from layers.engine.catalog import registry
 from layers.engine.catalog import service as catalog
@@ -41,17 +41,23 @@ GENERATING = frozenset({"queued", "processing"})
 EARLIEST_DAY, LATEST_DAY = date(1000, 1, 1), date(9000, 12, 31)  # calendar anchors
 
 
-def project_list(session: Session, principal: Principal, search: str | None) -> list[ProjectOut]:
+def project_list(
+    session: Session, principal: Principal, search: str | None, status: str | None = None
+) -> list[ProjectOut]:
     rows, _ = projects.page(
         session,
         principal,
         cursor=None,
         limit=200,
         customer_external_id=None,
-        status=None,
+        status=status,
         search=search or None,
     )
     return [projects.to_out(p) for p in rows]
+
+
+def project_count(session: Session, principal: Principal, status: str) -> int:
+    return projects.count(session, principal, status=status)
 
 
 def project(session: Session, principal: Principal, project_id: str) -> ProjectOut:
@@ -95,6 +101,17 @@ def account_options(
     return [(a.id, f"{a.platform} · @{a.handle or a.id}") for a in rows]
 
 
+def layer_options(
+    session: Session, principal: Principal, project_id: str, exclude: str | None = None
+) -> list[tuple[str, str]]:
+    """The project's other layers for a list to tick (a config's layer references)."""
+    return [
+        (layer.id, f"{layer.name} · {layer.status}")
+        for layer in project_layers(session, principal, project_id)
+        if layer.id != exclude and layer.status != "uninstalled"
+    ]
+
+
 def catalog_view(session: Session, principal: Principal, project_id: str | None) -> dict[str, Any]:
     templates: list[TemplateOut] = [catalog.to_out(t) for t in registry.latest()]
     all_projects = (
@@ -110,7 +127,11 @@ def catalog_view(session: Session, principal: Principal, project_id: str | None)
             {
                 "template": template,
                 "fields": forms.fields(
-                    template.config_schema, template.default_config, "cfg", accounts=accounts
+                    template.config_schema,
+                    template.default_config,
+                    "cfg",
+                    accounts=accounts,
+                    layers=layer_options(session, principal, selected.id) if selected else None,
                 ),
                 "commands": [
                     (cid, cmd)
@@ -146,7 +167,13 @@ def config_tab(
     history, _ = layers.history_page(session, row, cursor=None, limit=50)
     accounts = account_options(session, principal, row.project_id)
     return {
-        "fields": forms.fields(data["schema"], row.config, "cfg", accounts=accounts),
+        "fields": forms.fields(
+            data["schema"],
+            row.config,
+            "cfg",
+            accounts=accounts,
+            layers=layer_options(session, principal, row.project_id, exclude=row.id),
+        ),
         "config_json": json.dumps(row.config, indent=2, sort_keys=True),
         "history": [layer_outputs.version_out(v) for v in history],
     }
@@ -298,6 +325,7 @@ def calendar(
         "counts": counts,
         "total": len(outs),
         "contents": contents,
+        "notes": publish_notes.for_posts(session, principal, outs),
     }
 
 

@@ -253,6 +253,19 @@ def _duration(ms: int | None) -> str:
     return f"{ms // 60_000} min {(ms % 60_000) // 1000} s"
 
 
+def file_size(size: int | None) -> str:
+    """A byte count as a person reads it: 512 B, 48.2 KB, 3.4 MB (powers of 1024)."""
+    if size is None:
+        return "—"
+    value = float(size)
+    for unit_name in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit_name == "GB":
+            return f"{int(value)} B" if unit_name == "B" else f"{value:.1f} {unit_name}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+templates.env.filters["filesize"] = file_size
 templates.env.filters["local"] = _local
 templates.env.filters["ago"] = _ago
 templates.env.filters["duration"] = _duration

@@ -134,4 +134,11 @@ def _out(container: ContentContainer, current: list[ContainerAsset]) -> Containe
         updated_at=container.updated_at,
         completed_at=container.completed_at,
         failed_at=container.failed_at,
+        approved_at=container.approved_at,
+        approved_by=container.approved_by,
+        rejected_at=container.rejected_at,
+        rejected_by=container.rejected_by,
+        rejection_reason=container.rejection_reason,
+        pending_schedule_requests=len(container.pending_schedules or []),
+        pending_schedule_promotion=container.schedule_promotion,
     )

@@ -14,6 +14,7 @@ class ContentFormat(StrEnum):
     video_remix = "video-remix"
     slideshow_builder = "slideshow-builder"
     ugc_remix = "ugc-remix"
+    upload = "upload"  # a partner's finished media (creativeType uploaded)
 
 
 class ContainerStatus(StrEnum):
@@ -153,6 +154,20 @@ class ContainerOut(ApiModel):
     updated_at: UtcDateTime
     completed_at: UtcDateTime | None
     failed_at: UtcDateTime | None
+    approved_at: UtcDateTime | None = None
+    approved_by: str | None = None
+    rejected_at: UtcDateTime | None = None
+    rejected_by: str | None = None
+    rejection_reason: str | None = None
+    pending_schedule_requests: int = Field(
+        default=0,
+        description="Schedule requests waiting for approval (promoted when it is approved).",
+    )
+    pending_schedule_promotion: dict[str, Any] | None = Field(
+        default=None,
+        description="What became of those requests on approval: `{status: ok|failed, "
+        "scheduledPostIds, errors}`.",
+    )
 
 
 class ContainerList(ApiModel):

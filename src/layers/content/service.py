@@ -20,6 +20,7 @@ from layers.content.containers import page as page
 from layers.content.containers import to_out as to_out
 from layers.content.inputs import WORKFLOW, GenerateInput
 from layers.content.repository import containers as containers  # re-exported (publishing)
+from layers.content.review import service as review
 from layers.content.schemas import ContentJobAccepted, HookBank
 from layers.content.sources import service as sources
 from layers.content.writers.base import Brief
@@ -42,6 +43,7 @@ from layers.models.jobs import Job
 from layers.models.projects import Influencer, Project
 from layers.models.publishing import ScheduledPost
 from layers.models.social import SocialAccount
+from layers.orgs.wallet import service as wallet
 from layers.projects import service as projects
 
 JOB_KIND = "content_generate"
@@ -277,6 +279,7 @@ def create(
         hashtags=[],
         slide_texts=[],
         generation=0,
+        approval_status=review.initial_approval(session, project.id),
     )
     session.add(container)
     session.flush()
@@ -296,6 +299,15 @@ def _enqueue(session: Session, container: ContentContainer, generation: int) -> 
     )
     container.job_id = job.id
     session.flush()
+    wallet.reserve_generation(
+        session,
+        org_id=container.org_id,
+        livemode=container.livemode,
+        content_format=container.format,
+        job_id=job.id,
+        container_id=container.id,
+        project_id=container.project_id,
+    )
     durable.enqueue(
         session,
         get_settings(),
@@ -349,7 +361,9 @@ def generate_and_attach(
     completes (back to an empty ``pending`` slot if the generation fails or is canceled).
     The actor is `influencer_id`, else the account's wired influencer; a remix without
     `tiktok_video_id` picks an on-brand source the project has not remixed yet. Raises
-    `Conflict` when the slot is no longer empty (another attach won it).
+    `Conflict` when the slot is no longer empty (another attach won it). When the project's
+    review policy holds the new container (``approvalStatus: pending``) the slot is left
+    empty: the container waits for review and is attached once approved.
     """
     if content_format not in MEDIA_KIND:
         raise Validation.field("format", f"unknown format '{content_format}'")
@@ -373,6 +387,10 @@ def generate_and_attach(
         social_account_id=account.id,
         media_id=media_id,
     )
+    if container.approval_status == "pending":
+        # Held for review: pending content never fills a slot. Once approved, the layer's
+        # next plan attaches it like any other eligible content.
+        return container, job
     if not repository.claim_slot(session, post.id, container.id, clock.now()):
         raise Conflict(f"Slot {post.id} is no longer empty.", scheduledPostId=post.id)
     return container, job
@@ -394,6 +412,7 @@ def end_without_media(
 ) -> None:
     """The job `job_id` failed or was canceled. A first generation leaves the container
     `status` (failed / canceled); a regeneration leaves it completed with its old media."""
+    wallet.refund_generation(session, job_id, status)
     container = session.get(ContentContainer, container_id, with_for_update=True)
     if container is None or container.job_id != job_id or container.status not in GENERATING:
         return

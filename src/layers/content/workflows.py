@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dbos import DBOS
+from sqlalchemy.orm import Session
 
 from layers.content import repository, service
 from layers.content.inputs import WORKFLOW, GenerateInput
@@ -20,6 +21,7 @@ from layers.content.sources import service as sources
 from layers.content.text import hashtags_for
 from layers.content.writers.base import Brief
 from layers.content.writers.registry import text_writer
+from layers.events import service as events
 from layers.jobs import service as jobs
 from layers.jobs.workflows import application_error, describe, reported_failure
 from layers.kit import clock
@@ -30,6 +32,7 @@ from layers.kit.settings import get_settings
 from layers.kit.storage import get_storage
 from layers.models.content import ContainerAsset, ContentContainer
 from layers.models.projects import Influencer, Project
+from layers.orgs.wallet import service as wallet
 from layers.projects.media.service import live_media
 from layers.render import compose, drawing
 from layers.render.video import RenderError
@@ -260,9 +263,35 @@ def finalize(inp: GenerateInput, texts: dict[str, Any], assets: list[dict[str, A
                 )
             )
         repository.posts_ready(session, inp.container_id, now)
+        wallet.settle_generation(session, inp.job_id)
+        if completed:
+            _record_generated(session, inp, ids)
     jobs.finish(
         inp.job_id,
         {"containerId": inp.container_id, "containerIds": [inp.container_id], "assets": ids},
+    )
+
+
+def _record_generated(session: Session, inp: GenerateInput, assets: list[dict[str, Any]]) -> None:
+    """``content.generated``, in the transaction that completes the container (once: a
+    re-run of the step finds the container already completed and records nothing)."""
+    container = session.get(ContentContainer, inp.container_id)
+    if container is None:
+        return
+    events.record(
+        session,
+        "content.generated",
+        org_id=container.org_id,
+        livemode=container.livemode,
+        project_id=container.project_id,
+        subject_id=container.id,
+        data={
+            "id": container.id,
+            "projectId": container.project_id,
+            "jobId": inp.job_id,
+            "generation": inp.generation,
+            "assets": assets,
+        },
     )
 
 

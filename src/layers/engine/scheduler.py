@@ -32,6 +32,7 @@ from layers.kit.db import get_database
 from layers.kit.ids import deterministic_id
 from layers.kit.settings import get_settings
 from layers.models.engine import RUN_TERMINAL, LayerSchedule, ProjectLayer, Run
+from layers.models.orgs import Organization
 from layers.models.projects import Project
 
 log = logging.getLogger("layers.scheduler")
@@ -142,6 +143,10 @@ def _fire(schedule_id: int, due_at: datetime, now: datetime, result: TickResult)
             result.skipped += 1
             return
         if project.status != "active":
+            result.skipped += 1
+            return
+        org = session.get(Organization, project.org_id)
+        if org is None or org.status != "active":  # a suspended organization runs nothing
             result.skipped += 1
             return
         template = registry.for_layer(layer)

@@ -1,12 +1,16 @@
-"""Domain events: recorded in the transaction of the change they describe.
+"""Domain events: recorded in the transaction of the change they describe (the outbox).
 
-Types written today: ``social_account.connected``, ``social_account.needs_reauth``,
-``social_account.disconnected``, ``post.published``, ``post.failed``. A webhooks outbox reads
-them in id order (ids are ULIDs, so id order is time order).
+`EVENT_TYPES` is the catalog partners subscribe to (§21 of the fact sheet, plus
+``social_account.disconnected``). Whatever must happen *because* an event was recorded is a
+listener plugged in by the composition root (`add_listener`): webhooks create their deliveries
+and enqueue their workflows in the same transaction, so a delivery exists if and only if the
+change committed. Nothing reads the log with a cursor over ids: ids are ULIDs taken from the
+clock before commit, and transactions can commit out of that order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,16 +22,40 @@ from layers.models.events import Event
 
 EVENT_TYPES = frozenset(
     {
-        "social_account.connected",
-        "social_account.needs_reauth",
-        "social_account.disconnected",
+        "job.completed",
+        "job.failed",
+        "job.canceled",
+        "content.generated",
+        "content.approved",
+        "content.rejected",
+        "post.scheduled",
         "post.published",
         "post.failed",
+        "post.canceled",
+        "social_account.connected",
+        "social_account.needs_reauth",
+        "social_account.revoked",
+        "social_account.disconnected",
+        "social_account.temperature_changed",
+        "lease_request.assigned",
+        "lease_request.rejected",
+        "test.ping",
     }
 )
 
+Listener = Callable[[Session, Event], None]
+_listeners: list[Listener] = []
+
+
+def add_listener(listener: Listener) -> None:
+    """Call `listener(session, event)` for every event recorded from now on, in the
+    recording transaction (once per function: adding it again is a no-op)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 # `for_subject` lives in `repository`; it is re-exported here for tests/social/helpers.py.
-__all__ = ["EVENT_TYPES", "for_subject", "record"]
+__all__ = ["EVENT_TYPES", "add_listener", "for_subject", "record"]
 
 
 def record(
@@ -53,4 +81,6 @@ def record(
         created_at=now,
     )
     session.add(event)
+    for listener in _listeners:
+        listener(session, event)
     return event

@@ -30,3 +30,17 @@ def end_running(session: Session, job_id: str, status: str, now: datetime, **val
         .values(status=status, finished_at=now, updated_at=now, **values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def of_subject(
+    session: Session, *, org_id: str, livemode: bool, subject_id: str, limit: int = 20
+) -> list[Job]:
+    """The tenant's jobs about `subject_id` (a container's generations), newest first."""
+    return list(
+        session.scalars(
+            sa.select(Job)
+            .where(Job.org_id == org_id, Job.livemode == livemode, Job.subject_id == subject_id)
+            .order_by(Job.created_at.desc(), Job.id.desc())
+            .limit(limit)
+        )
+    )

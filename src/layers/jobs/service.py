@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from layers.events import service as events
 from layers.jobs import repository
 from layers.jobs.schemas import JobAccepted, JobOut
 from layers.kit import clock
@@ -67,6 +68,12 @@ def get(session: Session, *, org_id: str, livemode: bool, job_id: str) -> Job:
     if job is None or job.org_id != org_id or job.livemode != livemode:
         raise NotFound.of("job", job_id)
     return job
+
+
+def of_subject(session: Session, *, org_id: str, livemode: bool, subject_id: str) -> list[Job]:
+    """The tenant's jobs about `subject_id` (e.g. every generation of a container), newest
+    first."""
+    return repository.of_subject(session, org_id=org_id, livemode=livemode, subject_id=subject_id)
 
 
 def location(job: Job) -> str:
@@ -133,7 +140,31 @@ def fail(job_id: str, code: str, message: str, **details: Any) -> bool:
 
 def _transition(session: Session, job_id: str, status: str, **values: Any) -> bool:
     extra: dict[str, Any] = {"progress": 1.0} if status == "completed" else {}
-    return repository.end_running(session, job_id, status, clock.now(), **extra, **values)
+    ended = repository.end_running(session, job_id, status, clock.now(), **extra, **values)
+    if ended:
+        _record_end(session, job_id, status)
+    return ended
+
+
+def _record_end(session: Session, job_id: str, status: str) -> None:
+    """``job.completed | job.failed | job.canceled``, in the transaction that ended the job."""
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is None:
+        return
+    data: dict[str, Any] = {"jobId": job.id, "kind": job.kind, "status": status}
+    if status == "completed":
+        data["result"] = job.result
+    elif status == "failed":
+        data["error"] = job.error
+    events.record(
+        session,
+        f"job.{status}",
+        org_id=job.org_id,
+        livemode=job.livemode,
+        project_id=job.project_id,
+        subject_id=job.id,
+        data=data,
+    )
 
 
 def cancel(session: Session, job: Job) -> Job:

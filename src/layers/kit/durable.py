@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dbos import DBOS, DBOSClient
@@ -60,7 +61,12 @@ RENDERING = WorkQueue(
 )
 """Content generation and avatars (ffmpeg, Pillow): CPU-bound, sized to the machine's cores,
 partitioned by organization so that one tenant's burst cannot take every render slot."""
-WORK_CLASSES = (INTERACTIVE, PUBLISHING, RENDERING)
+DELIVERY = WorkQueue(
+    "delivery", lambda s: s.delivery_concurrency, partition_concurrency=lambda _s: 1
+)
+"""Webhook deliveries: HTTP calls (I/O). Partitioned by endpoint and subject, one at a time
+per partition across every worker, so one subject's events reach an endpoint in order."""
+WORK_CLASSES = (INTERACTIVE, PUBLISHING, RENDERING, DELIVERY)
 
 
 @dataclass(frozen=True)
@@ -72,12 +78,23 @@ class Cron:
     schedule: Callable[[Settings], str]
 
 
+def every_seconds(seconds: int) -> str:
+    """A DBOS schedule firing every `seconds` (a divisor of 60), at whole multiples of it.
+
+    DBOS reads a six-field schedule with the seconds first; ``* * * * *`` is once a minute.
+    """
+    if seconds <= 0 or 60 % seconds:
+        raise ValueError(f"{seconds} does not divide a minute")
+    return "* * * * *" if seconds == 60 else f"*/{seconds} * * * * *"
+
+
 @dataclass
 class _Runtime:
     lock: threading.Lock = field(default_factory=threading.Lock)
     client: DBOSClient | None = None
     launched: bool = False
     on_launch: list[Callable[[], None]] = field(default_factory=list)
+    cron_names: tuple[str, ...] = ()
 
 
 _runtime = _Runtime()
@@ -133,6 +150,7 @@ def launch(settings: Settings, *, queues: Sequence[WorkQueue], crons: Sequence[C
             ]
         )
         _runtime.launched = True
+        _runtime.cron_names = tuple(cron.name for cron in crons)
         callbacks = list(_runtime.on_launch)
     for callback in callbacks:
         callback()
@@ -184,9 +202,12 @@ def enqueue(
     workflow_id: str,
     queue: str,
     partition_key: str | None = None,
+    delay_seconds: float | None = None,
 ) -> None:
     """Enqueue `workflow_name(*args)` on `queue` inside `session`'s transaction (atomic with
-    it). A partitioned queue needs the `partition_key` its per-key limit counts by."""
+    it). A partitioned queue needs the `partition_key` its per-key limit counts by. With
+    `delay_seconds` the workflow waits (DBOS ``DELAYED``, a durable timer that holds no queue
+    slot and no thread) before it becomes runnable."""
     options: dict[str, Any] = {
         "workflow_name": workflow_name,
         "queue_name": queue,
@@ -195,7 +216,46 @@ def enqueue(
     }
     if partition_key is not None:
         options["queue_partition_key"] = partition_key
+    if delay_seconds:
+        options["delay_seconds"] = delay_seconds
     client(settings).enqueue_in_transaction(session.connection(), options, *args)  # type: ignore[arg-type]
+
+
+def prune_cron_history(
+    settings: Settings,
+    *,
+    older_than: timedelta,
+    names: Sequence[str] | None = None,
+    batch: int = 1000,
+) -> int:
+    """Delete the finished runs of this process's crons (or of the schedules `names`) started
+    more than `older_than` ago.
+
+    A cron's runs are a heartbeat nobody reads back (the dispatch tick alone fires every few
+    seconds: thousands of DBOS rows a day); what they did is recorded in the domains' own
+    tables. Failed runs are kept for a person to look at. Returns how many were deleted.
+    """
+    schedules = list(_runtime.cron_names if names is None else names)
+    if not schedules:
+        return 0
+    cutoff = (datetime.now(UTC) - older_than).isoformat()
+    dbos = client(settings)
+    deleted = 0
+    while True:
+        finished = dbos.list_workflows(
+            schedule_name=schedules,
+            status="SUCCESS",
+            end_time=cutoff,
+            limit=batch,
+            load_input=False,
+            load_output=False,
+        )
+        if not finished:
+            return deleted
+        dbos.delete_workflows([workflow.workflow_id for workflow in finished])
+        deleted += len(finished)
+        if len(finished) < batch:
+            return deleted
 
 
 def cancel(settings: Settings, workflow_id: str) -> None:

@@ -84,6 +84,18 @@ class InsufficientCredits(LayersError):
     code, status = "INSUFFICIENT_CREDITS", 402
 
 
+class BillingExhausted(LayersError):
+    """The wallet's ``available`` credits (or its monthly cap) cannot cover the reservation."""
+
+    code, status = "BILLING_EXHAUSTED", 402
+
+
+class IdempotencyRequired(LayersError):
+    """A money-movement route (credit allocation) called without an ``Idempotency-Key``."""
+
+    code, status = "IDEMPOTENCY_REQUIRED", 400
+
+
 class RateLimited(LayersError):
     code, status = "RATE_LIMITED", 429
 
@@ -186,3 +198,15 @@ class PublishOutcomeUnknown(LayersError):
     """The platform may or may not have published a post; a person must check first."""
 
     code, status = "OUTCOME_UNKNOWN", 409
+
+
+class ApprovalRequired(LayersError):
+    """Publishing a container the project's review policy holds (``approvalStatus: pending``)."""
+
+    code, status = "APPROVAL_REQUIRED", 403
+
+
+class ContentRejected(LayersError):
+    """Scheduling or publishing a container a reviewer rejected."""
+
+    code, status = "CONTENT_REJECTED", 409

@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import re
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -61,22 +63,39 @@ def error_response(
 
 MAX_BODY_BYTES = 1024 * 1024
 
+_LARGE_BODIES: list[tuple[re.Pattern[str], int]] = []
+
+
+def allow_large_bodies(path_pattern: str, limit: int) -> None:
+    """Let requests to paths matching `path_pattern` (a regex, matched in full) carry up to
+    `limit` bytes instead of `MAX_BODY_BYTES`: a domain with a file upload route says so."""
+    _LARGE_BODIES.append((re.compile(path_pattern), limit))
+
+
+def body_limit(path: str) -> int:
+    """The most bytes a request to `path` may carry."""
+    return max(
+        (limit for pattern, limit in _LARGE_BODIES if pattern.fullmatch(path)),
+        default=MAX_BODY_BYTES,
+    )
+
 
 class _BodyTooLarge(BaseException):
     """Raised from `receive`; a BaseException so that body parsers which catch Exception
     (FastAPI turns those into a 400) let it through to the middleware."""
 
 
-def _too_large() -> JSONResponse:
+def _too_large(limit: int = MAX_BODY_BYTES) -> JSONResponse:
     return error_response(
-        413, "PAYLOAD_TOO_LARGE", f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
-        {"limit": MAX_BODY_BYTES},
+        413, "PAYLOAD_TOO_LARGE", f"Request bodies are limited to {limit} bytes.",
+        {"limit": limit},
     )  # fmt: skip
 
 
 class RequestContextMiddleware:
     """Assigns the request id, logs one access line, caps request bodies (the API takes JSON;
-    media arrives by URL), and turns crashes into the envelope."""
+    only the file upload routes, declared with `allow_large_bodies`, take more), and turns
+    crashes into the envelope."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -101,25 +120,26 @@ class RequestContextMiddleware:
             await send(message)
 
         received = 0
+        cap = body_limit(scope.get("path", ""))
 
         async def receive_capped() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > MAX_BODY_BYTES:
+                if received > cap:
                     raise _BodyTooLarge
             return message
 
         try:
             declared = dict(scope.get("headers", [])).get(b"content-length")
-            if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                await _too_large()(scope, receive, send_with_id)
+            if declared is not None and declared.isdigit() and int(declared) > cap:
+                await _too_large(cap)(scope, receive, send_with_id)
             else:
                 await self.app(scope, receive_capped, send_with_id)
         except _BodyTooLarge:
             if not status_holder["sent"]:
-                await _too_large()(scope, receive, send_with_id)
+                await _too_large(cap)(scope, receive, send_with_id)
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not status_holder["sent"]:
@@ -281,6 +301,14 @@ def _write_gate() -> asyncio.Semaphore:
     return gate
 
 
+def mark_sensitive(request: Request) -> None:
+    """The response carries a secret (a new API key): its copy kept for idempotent replays
+    is stored encrypted (`idempotency.seal`)."""
+    state: _UnitState | None = getattr(request.state, "uow", None)
+    if state is not None:
+        state.extra["sensitive"] = True
+
+
 @asynccontextmanager
 async def unit_of_work(request: Request, *, org_id: str, livemode: bool) -> AsyncIterator[Session]:
     """The request's transaction, with the Idempotency-Key protocol around it."""
@@ -297,6 +325,24 @@ async def unit_of_work(request: Request, *, org_id: str, livemode: bool) -> Asyn
         yield session
 
 
+async def _fingerprint_body(request: Request) -> bytes:
+    """What identifies the request's body: the bytes, or for a multipart form (already parsed
+    by the route, and framed by a boundary the client draws at random on every retry) its
+    fields in order with each file's name and digest."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        return await request.body()
+    digest = hashlib.sha256()
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, str):
+            part = f"{name}={value}".encode()
+        else:
+            content = await value.read()
+            await value.seek(0)
+            part = f"{name}@{value.filename}#".encode() + hashlib.sha256(content).digest()
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return b"multipart:" + digest.digest()
+
+
 @asynccontextmanager
 async def _unit(
     request: Request, db: Database, write: bool, *, org_id: str, livemode: bool
@@ -305,7 +351,7 @@ async def _unit(
     key = request.headers.get("idempotency-key")
     if key is not None and request.method in IDEMPOTENT_METHODS:
         key = idempotency.validate_key(key)
-        body = await request.body()
+        body = await _fingerprint_body(request)
         fp = idempotency.fingerprint(request.method, request.url.path, request.url.query, body)
         claim_id = await run_in_threadpool(
             idempotency.claim,
@@ -324,10 +370,11 @@ async def _unit(
         yield session
         response = state.response
         if claim_id is not None and response is not None and 200 <= response.status_code < 300:
+            body = bytes(response.body)
             stored = idempotency.StoredResponse(
                 response.status_code,
                 {k: v for k, v in response.headers.items() if k.lower() in _STORED_HEADERS},
-                bytes(response.body),
+                idempotency.seal(body) if state.extra.get("sensitive") else body,
             )
             await run_in_threadpool(idempotency.complete, session, claim_id, stored)
         await run_in_threadpool(session.commit)

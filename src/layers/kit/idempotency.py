@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from layers.kit import clock
 from layers.kit.db import Base, Database, JSONType, UTCDateTime
 from layers.kit.errors import IdempotencyConflict, IdempotencyInProgress, Validation
+from layers.kit.settings import get_settings
 
 
 class IdempotencyRecord(Base):
@@ -76,7 +79,8 @@ class IdempotentReplay(Exception):
 
 
 def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
-    """Same request ⇔ same fingerprint. JSON bodies compare by value, not by key order."""
+    """Same request ⇔ same fingerprint. JSON bodies compare by value, not by key order; a
+    multipart form by its fields and files (`http` reads it; its boundary is random)."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     except (ValueError, UnicodeDecodeError):
@@ -152,7 +156,9 @@ def _claim_once(
         assert record.response_body is not None
         raise IdempotentReplay(
             StoredResponse(
-                record.response_status, dict(record.response_headers or {}), record.response_body
+                record.response_status,
+                dict(record.response_headers or {}),
+                unseal(record.response_body),
             )
         )
     if record.locked_until > now:
@@ -163,6 +169,29 @@ def _claim_once(
     # The first request died without committing anything: take the key over.
     record.locked_until = now + IN_FLIGHT_LEASE
     return record.id
+
+
+_SEALED = b"sealed:v1:"
+
+
+def _replay_key() -> bytes:
+    # Derived from the API-key pepper: a database dump alone does not open a sealed response.
+    pepper = get_settings().resolved_api_key_pepper
+    return hashlib.sha256(b"layers-idempotency-replay\x00" + pepper).digest()
+
+
+def seal(body: bytes) -> bytes:
+    """Encrypt a response body that carries a secret (a new API key) for the replay store."""
+    nonce = os.urandom(12)
+    return _SEALED + nonce + AESGCM(_replay_key()).encrypt(nonce, body, _SEALED)
+
+
+def unseal(stored: bytes) -> bytes:
+    """The body as it was sent (`seal`ed bodies are decrypted; others are stored plain)."""
+    if not stored.startswith(_SEALED):
+        return stored
+    nonce, sealed = stored[len(_SEALED) : len(_SEALED) + 12], stored[len(_SEALED) + 12 :]
+    return AESGCM(_replay_key()).decrypt(nonce, sealed, _SEALED)
 
 
 def complete(session: Session, record_id: int, response: StoredResponse) -> None:

@@ -14,6 +14,8 @@ _ULID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 PREFIXES = frozenset(
     {
         "org",
+        "pms",  # a post metrics snapshot
+        "ams",  # an account metrics snapshot
         "key",
         "prj",
         "med",
@@ -34,6 +36,8 @@ PREFIXES = frozenset(
         "snap",
         "vault",
         "ast",
+        "whe",
+        "whd",
     }
 )
 

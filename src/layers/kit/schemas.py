@@ -5,10 +5,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from layers.kit.clock import isoformat_z
 from layers.kit.storable import first_unstorable_reason
@@ -42,17 +51,52 @@ class RequestModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _only_storable_values(cls, value: Any) -> Any:
+    def _only_storable_values(cls, value: Any, info: ValidationInfo) -> Any:
         """Refuse, with a 422 on the field, what the databases cannot store though JSON parses
         it: a NUL character or a lone surrogate in any string (`layers.kit.storable`), and NaN
         or Infinity (Python's parser accepts them; JSON has no such numbers), keys and nested
-        values included."""
+        values included. A number or boolean field takes a JSON number or boolean, never
+        ``"3"`` or ``"true"`` (Pydantic's lax mode would coerce them)."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and value is not None:
+            wrong = _wrong_json_scalar(field.annotation, value)
+            if wrong:
+                raise PydanticCustomError(*wrong)
         reason = first_unstorable_reason(value)
         if reason:
             raise ValueError(reason)
         if _has(value, lambda leaf: isinstance(leaf, float) and not math.isfinite(leaf)):
             raise ValueError("must not contain NaN or Infinity (they are not JSON numbers)")
         return value
+
+
+# Pydantic's own error types and messages for a value of the wrong kind (strict mode's).
+_SCALARS: dict[type, tuple[str, str]] = {
+    bool: ("bool_type", "Input should be a valid boolean"),
+    int: ("int_type", "Input should be a valid integer"),
+    float: ("float_type", "Input should be a valid number"),
+}
+
+
+def _wrong_json_scalar(annotation: Any, value: Any) -> tuple[str, str] | None:
+    """Pydantic's error (type, message) when `value` is not the JSON scalar that a
+    ``bool``/``int``/``float`` field (optional or not) takes; None when it is, or when the
+    field is of another type."""
+    kinds = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(kinds) == 1:
+        annotation = kinds[0]
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    expected = _SCALARS.get(annotation) if isinstance(annotation, type) else None
+    if expected is None:
+        return None
+    if annotation is bool:
+        ok = isinstance(value, bool)
+    elif annotation is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return None if ok else expected
 
 
 def _has(value: Any, bad: Callable[[Any], bool]) -> bool:

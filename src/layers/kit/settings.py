@@ -14,7 +14,7 @@ import stat
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     publish_concurrency: int = Field(
         default=64, ge=1, description="Publish workflows at once: I/O-bound platform calls."
     )
+    publish_dispatch_seconds: int = Field(
+        default=10,
+        ge=1,
+        le=60,
+        description="How often due posts are claimed (a divisor of 60): a post's publish "
+        "starts at most this many seconds after its time.",
+    )
     render_concurrency: int | None = Field(
         default=None, ge=1, description="Renders at once (ffmpeg, Pillow); unset: the cores."
     )
@@ -65,9 +72,55 @@ class Settings(BaseSettings):
         "less than the render concurrency (at least 1), so another tenant always has a slot.",
     )
     queue_polling_interval: float = 0.2
+    delivery_concurrency: int = Field(
+        default=64, ge=1, description="Webhook deliveries at once: I/O-bound HTTP calls."
+    )
+    metrics_young_days: int = Field(
+        default=7,
+        ge=1,
+        description="Posts younger than this are read back every "
+        "`metrics_young_minutes`; older ones once a day.",
+    )
+    metrics_young_minutes: int = Field(default=30, ge=1)
+    metrics_window_days: int = Field(
+        default=30, ge=1, description="Posts older than this are no longer read back."
+    )
+    metrics_tick_minutes: int = Field(
+        default=5, ge=1, le=30, description="How often the metrics sync looks for due posts."
+    )
+    webhook_retry_ladder: str = Field(
+        default="0,30,60,300,900,3600,21600,86400",
+        description="Seconds before each webhook delivery attempt (comma-separated); after "
+        "the last one fails the delivery is abandoned.",
+    )
+    webhook_connect_timeout: float = Field(default=5.0, gt=0, description="Seconds.")
+    webhook_read_timeout: float = Field(default=10.0, gt=0, description="Seconds.")
     sandbox_latency_ms: int = Field(
         default=0,
         description="Latency added to every sandbox provider call (demos, benchmarks, tests).",
+    )
+    audit_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days an audit-log row is kept; the hourly maintenance purges older ones.",
+    )
+    # The wallet and rate limits (layers.orgs.wallet, layers.orgs.limits).
+    unmetered_root_orgs: bool = Field(
+        default=False,
+        description="Top-level organizations generate without holding credits (usage is "
+        "still recorded); sub-organizations are always metered.",
+    )
+    rate_limit_storage_url: str | None = Field(
+        default=None,
+        description="A `limits` storage URI shared by every API process (e.g. "
+        "redis://127.0.0.1:6379). Unset: the database's own table on PostgreSQL, process "
+        "memory on SQLite.",
+    )
+    rate_limit_window_seconds: int = Field(
+        default=60, ge=1, description="The per-minute buckets' window (tests shorten it)."
+    )
+    rate_limit_scale: float = Field(
+        default=1.0, gt=0, description="Multiplies every tier's limits (1 = the published ones)."
     )
 
     # Platform app credentials (live mode only; a missing one fails at the call).
@@ -99,6 +152,13 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'layers.db').resolve()}"
 
+    @field_validator("publish_dispatch_seconds")
+    @classmethod
+    def _divides_a_minute(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError("must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
+        return value
+
     @property
     def resolved_render_concurrency(self) -> int:
         return self.render_concurrency or os.cpu_count() or 2
@@ -108,6 +168,12 @@ class Settings(BaseSettings):
         if self.generation_concurrency_per_org is not None:
             return self.generation_concurrency_per_org
         return max(1, self.resolved_render_concurrency - 1)
+
+    @property
+    def resolved_webhook_retry_ladder(self) -> tuple[float, ...]:
+        """The delays of the webhook retry ladder, in seconds (at least one attempt)."""
+        delays = tuple(float(part) for part in self.webhook_retry_ladder.split(",") if part.strip())
+        return delays or (0.0,)
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,6 +2,7 @@
 
 from layers.kit.db import Base
 from layers.kit.idempotency import IdempotencyRecord
+from layers.models.audit import AuditEvent
 from layers.models.content import AppMedia, ContainerAsset, ContentContainer, ContentSource
 from layers.models.engine import (
     LayerConfigVersion,
@@ -13,20 +14,43 @@ from layers.models.engine import (
 )
 from layers.models.events import Event
 from layers.models.jobs import Job
+from layers.models.metrics import (
+    AccountMetricSnapshot,
+    CreativeOverride,
+    PostMetricSnapshot,
+    PostMetricSync,
+)
 from layers.models.orgs import ApiKey, Organization
 from layers.models.projects import Influencer, Project, ProjectHashtag
 from layers.models.publishing import PublishAttempt, ScheduledPost
+from layers.models.review import ContentReviewPolicy
 from layers.models.social import AccountHealthSnapshot, OAuthState, SocialAccount
 from layers.models.vault import VaultSecret
+from layers.models.wallet import (
+    CreditEvent,
+    CreditReservation,
+    CreditTransfer,
+    CreditWallet,
+    RateLimitCounter,
+)
+from layers.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccountHealthSnapshot",
+    "AccountMetricSnapshot",
     "ApiKey",
     "AppMedia",
+    "AuditEvent",
     "Base",
     "ContainerAsset",
     "ContentContainer",
+    "ContentReviewPolicy",
     "ContentSource",
+    "CreativeOverride",
+    "CreditEvent",
+    "CreditReservation",
+    "CreditTransfer",
+    "CreditWallet",
     "Event",
     "IdempotencyRecord",
     "Influencer",
@@ -35,14 +59,19 @@ __all__ = [
     "LayerSchedule",
     "OAuthState",
     "Organization",
+    "PostMetricSnapshot",
+    "PostMetricSync",
     "Project",
     "ProjectHashtag",
     "ProjectLayer",
     "PublishAttempt",
+    "RateLimitCounter",
     "Run",
     "RunActivity",
     "RunLog",
     "ScheduledPost",
     "SocialAccount",
     "VaultSecret",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

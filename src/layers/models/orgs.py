@@ -19,6 +19,15 @@ class Organization(Timestamps, Base):
     )
     status: Mapped[str] = mapped_column(sa.String(16), default="active", nullable=False)
     credit_balance: Mapped[int] = mapped_column(sa.BigInteger, default=0, nullable=False)
+    # The mode a child was created in through the API (a test key makes sandbox children);
+    # top-level organizations are live.
+    livemode: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+    metadata_: Mapped[dict[str, str]] = mapped_column(
+        "metadata", JSONType, default=dict, nullable=False
+    )
+    billing_email: Mapped[str | None] = mapped_column(sa.String(254))
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiKey(Timestamps, Base):
@@ -31,7 +40,7 @@ class ApiKey(Timestamps, Base):
         sa.String(40), sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     livemode: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
-    name: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     handle: Mapped[str] = mapped_column(sa.String(16), unique=True, nullable=False)
     secret_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     scopes: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
@@ -40,3 +49,7 @@ class ApiKey(Timestamps, Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="active", nullable=False)
     kill_switch: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Rotation: the old key keeps working until `grace_until`, and names its successor.
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_by: Mapped[str | None] = mapped_column(sa.String(40))

@@ -73,3 +73,5 @@ class Influencer(Tenant, Timestamps, Base):
     image_key: Mapped[str | None] = mapped_column(sa.String(255))
     error_message: Mapped[str | None] = mapped_column(sa.String(1000))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deletion_reason: Mapped[str | None] = mapped_column(sa.String(1024))
+    cloned_from: Mapped[str | None] = mapped_column(sa.String(40))

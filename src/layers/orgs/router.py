@@ -6,8 +6,11 @@ from layers.kit.errors import NotFound
 from layers.kit.http import LayersRoute
 from layers.models.orgs import ApiKey, Organization
 from layers.orgs import service
+from layers.orgs.audit import service as audit
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, authenticated, requires
+from layers.orgs.organizations import keys
 from layers.orgs.schemas import ApiKeyList, ApiKeyOut, KillResult, WhoAmI
+from layers.orgs.wallet import service as wallet
 
 router = APIRouter(prefix="/v1", tags=["organizations"], route_class=LayersRoute)
 
@@ -26,6 +29,9 @@ def _key_out(key: ApiKey) -> ApiKeyOut:
         is_active=key.status == "active",
         created_at=key.created_at,
         revoked_at=key.revoked_at,
+        rotated_at=key.rotated_at,
+        grace_until=key.grace_until,
+        superseded_by=key.superseded_by,
     )
 
 
@@ -44,7 +50,7 @@ def whoami(principal: CurrentPrincipal, session: DbSession) -> WhoAmI:
         livemode=principal.livemode,
         scopes=sorted(principal.scopes),
         rate_limit_tier=principal.rate_limit_tier,
-        credit_balance=org.credit_balance,
+        credit_balance=wallet.view(session, org.id).available,
     )
 
 
@@ -57,9 +63,18 @@ def list_api_keys(principal: CurrentPrincipal, session: DbSession) -> ApiKeyList
 def kill_api_key(key_id: str, principal: CurrentPrincipal, session: DbSession) -> KillResult:
     """Emergency stop: any key of the organization may kill any other. Idempotent."""
     key = service.kill_key(session, principal, key_id)
+    audit.record(
+        session,
+        org_id=key.org_id,
+        livemode=key.livemode,
+        event_type="api_key.killed",
+        api_key_id=principal.key_id,
+        data={"keyId": key.id, "prefix": service.key_prefix(key)},
+    )
     return KillResult(api_key=_key_out(key), killed=True)
 
 
 @router.delete("/api-keys/{key_id}", dependencies=[requires("org:admin")])
 def revoke_api_key(key_id: str, principal: CurrentPrincipal, session: DbSession) -> ApiKeyOut:
-    return _key_out(service.revoke_key(session, principal, key_id))
+    key = keys.get(session, principal.key_org_id, key_id, livemode=principal.livemode)
+    return _key_out(keys.delete(session, principal, key))

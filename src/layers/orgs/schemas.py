@@ -28,6 +28,9 @@ class ApiKeyOut(ApiModel):
     is_active: bool
     created_at: UtcDateTime
     revoked_at: UtcDateTime | None
+    rotated_at: UtcDateTime | None = None
+    grace_until: UtcDateTime | None = None
+    superseded_by: str | None = None
 
 
 class KillResult(ApiModel):

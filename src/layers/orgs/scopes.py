@@ -7,6 +7,7 @@ FULL_ACCESS = "*"
 ALL_SCOPES = frozenset(
     {
         "org:admin",
+        "audit:read",
         "projects:read",
         "projects:write",
         "influencers:read",
@@ -15,6 +16,7 @@ ALL_SCOPES = frozenset(
         "jobs:write",
         "content:read",
         "content:write",
+        "content:approve",
         "publish:read",
         "publish:write",
         "social:read",
@@ -22,6 +24,9 @@ ALL_SCOPES = frozenset(
         "layers:read",
         "layers:write",
         "layers:execute",
+        "metrics:read",
+        "webhooks:read",
+        "webhooks:write",
     }
 )
 

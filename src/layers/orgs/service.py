@@ -34,6 +34,8 @@ class Principal:
     scopes: frozenset[str]
     allowed_return_domains: tuple[str, ...]
     rate_limit_tier: str
+    # The parent acts in a suspended child: it may manage it, never generate or publish in it.
+    org_suspended: bool = False
 
     def allows(self, scope: str) -> bool:
         return FULL_ACCESS in self.scopes or scope in self.scopes
@@ -80,7 +82,7 @@ def create_api_key(
         id=new_id("key"),
         org_id=org.id,
         livemode=livemode,
-        name=name[:64],
+        name=name[:120],
         handle=handle,
         secret_hash=hash_secret(secret),
         scopes=scopes,
@@ -129,18 +131,18 @@ def _admit(session: Session, key: ApiKey, org: Organization, acting_org: str | N
         raise KillSwitch("This API key was killed.", scope="key")
     if key.status != "active":
         raise Unauthenticated("This API key was revoked.")
+    if key.grace_until is not None and clock.now() >= key.grace_until:
+        raise Unauthenticated("This API key was rotated and its grace period has ended.")
     if org.status == "archived":
         raise Unauthenticated("This API key's organization no longer exists.")
     if org.status == "suspended":
         raise KillSwitch("This organization is suspended.", scope="organization")
-    org_id = org.id
+    org_id, org_suspended = org.id, False
     if acting_org and acting_org != org.id:
         child = session.get(Organization, acting_org) if has_prefix(acting_org, "org") else None
-        if child is None or child.parent_id != org.id:
+        if child is None or child.parent_id != org.id or child.status == "archived":
             raise NotFound.of("organization", acting_org)
-        if child.status == "suspended":
-            raise KillSwitch("This organization is suspended.", scope="organization")
-        org_id = child.id
+        org_id, org_suspended = child.id, child.status == "suspended"
     return Principal(
         key_id=key.id,
         key_org_id=key.org_id,
@@ -149,7 +151,19 @@ def _admit(session: Session, key: ApiKey, org: Organization, acting_org: str | N
         scopes=frozenset(key.scopes),
         allowed_return_domains=tuple(key.allowed_return_domains),
         rate_limit_tier=key.rate_limit_tier,
+        org_suspended=org_suspended,
     )
+
+
+def rejected_key(session: Session, authorization: str | None) -> ApiKey | None:
+    """The issued key a refused ``Authorization`` header names, if any (to audit the refusal
+    in its organization); None for a malformed token or a handle nobody issued."""
+    scheme, _, token = (authorization or "").partition(" ")
+    match = _TOKEN_RE.match(token.strip()) if scheme.lower() == "bearer" else None
+    if match is None:
+        return None
+    found = repository.key_with_org(session, match.group(2))
+    return found[0] if found is not None else None
 
 
 def _key_in_org(session: Session, principal: Principal, key_id: str) -> ApiKey:

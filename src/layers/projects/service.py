@@ -77,6 +77,14 @@ def page(
     return list(rows), next_cursor
 
 
+def count(session: Session, tenant: TenantScope, *, status: str | None = None) -> int:
+    """How many projects the tenant has (of `status`)."""
+    stmt = projects.scoped(tenant)
+    if status is not None:
+        stmt = stmt.where(Project.status == status)
+    return session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+
+
 def update(session: Session, tenant: TenantScope, project_id: str, body: ProjectUpdate) -> Project:
     """Apply the fields present in the body; a new non-empty appDescription re-runs research."""
     project = projects.get(session, tenant, project_id)

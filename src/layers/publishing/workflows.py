@@ -1,4 +1,7 @@
-"""Durable publishing: the per-minute dispatch and one workflow per post and claim.
+"""Durable publishing: the dispatch tick and one workflow per post and claim.
+
+The tick runs every ``publish_dispatch_seconds`` (10 s by default), so a post's publish starts
+at most that long after its time.
 
 `dispatch_due` claims due posts and enqueues ``publishing.publish`` for each in the claiming
 transaction, with the id ``publish:{post}:{claim}``. The workflow runs the protocol as one
@@ -35,7 +38,7 @@ def publish(inp: PublishInput) -> dict[str, Any]:
     return publish_step(inp.post_id, claimant)
 
 
-MAX_BATCHES = 25  # up to 5,000 posts a minute per tick; the rest wait for the next one
+MAX_BATCHES = 25  # up to 5,000 posts per tick; the rest wait for the next one
 
 
 @DBOS.step(name="publishing.dispatch")
@@ -56,4 +59,10 @@ def dispatch_due(_scheduled_at: datetime, _context: Any) -> dict[str, Any]:
     return dispatch_step()
 
 
-CRONS = (durable.Cron("publishing.dispatch_due", dispatch_due, lambda _settings: "* * * * *"),)
+CRONS = (
+    durable.Cron(
+        "publishing.dispatch_due",
+        dispatch_due,
+        lambda settings: durable.every_seconds(settings.publish_dispatch_seconds),
+    ),
+)

@@ -1,45 +1,63 @@
-"""Account health: snapshots of token state and posting cadence, and the temperature.
+"""Account health: snapshots of token state, posting record and engagement, and the
+temperature.
 
 Temperature (``cold | warm | hot``) drives how many slots the Social Distribution layer plans
 a day (1, 2, 3). It is read from the account's latest snapshot; no snapshot means ``cold``.
 
-A snapshot is taken when an account connects, when its token goes bad, and every 30 minutes by
-the health sweep. Until platform insights (views, engagement) are collected, the score reads
-what we know for certain, our own publishing record over the last 14 days:
+A snapshot is taken when an account connects, when its token goes bad, every 30 minutes by
+the health sweep, and after each metrics sync of the account. Over the last 14 days it reads:
 
-* cadence: posts published per day, saturating at 3 (``min(posts / 14, 3) / 3``);
-* reliability: published / (published + failed), 1 with no attempts;
-* ``score = round(100 × cadence × (0.5 + 0.5 × reliability))``, 0 while the token is bad;
-* ``hot`` at 60 and above, ``warm`` at 25 and above, else ``cold``.
+* cadence ``c = min(posts / 14, 3) / 3`` (posts published a day, saturating at 3);
+* reliability ``r = published / (published + failed)`` (1 with no attempts);
+* streak ``s = min(days in a row with a post, ending today or yesterday, 7) / 7``;
+* engagement, once metrics have been read back for its posts (``layers.metrics``):
+  ``e = min(1, log10(1 + views a post) / 4) × (0.5 + 0.5 × min(1, engagement rate / 0.08))``
+  (10,000 views a post and 8 % engagement are full marks).
 
-So an account that keeps publishing warms up: one post a day scores 33 (warm, two slots),
-two a day 67 (hot, three slots); failures and silence cool it down.
+``score = round(100 × r × (0.35 c + 0.25 s + 0.4 e))`` with metrics, and the posting record
+alone without them, ``round(100 × c × (0.5 + 0.5 r))``; 0 while the token is bad.
+
+``hot`` from 60, ``warm`` from 25, with **hysteresis**: an account moves up only once its score
+clears the threshold by 5 (warm at 30, hot at 65) and down only once it falls 5 below it
+(below 55 a hot account is warm, below 20 a warm one is cold), so a score hovering at a
+threshold does not flap between two plans. A change of temperature records a
+``social_account.temperature_changed`` event and asks the account's automatic layers to
+re-plan (`layers.social.hooks.temperature_changed`).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from layers.events import service as events
 from layers.kit import clock
 from layers.kit.ids import new_id
+from layers.models.metrics import PostMetricSnapshot
 from layers.models.publishing import ScheduledPost
 from layers.models.social import AccountHealthSnapshot, SocialAccount
+from layers.social import hooks
 
 WINDOW = timedelta(days=14)
 HOT, WARM = 60, 25
+HYSTERESIS = 5
 RETENTION = timedelta(days=30)
+STREAK_FULL = 7
+ORDER = ("cold", "warm", "hot")
 
 
-def temperature_for(score: int) -> str:
-    if score >= HOT:
-        return "hot"
-    if score >= WARM:
-        return "warm"
-    return "cold"
+def temperature_for(score: int, previous: str | None = None) -> str:
+    """The temperature of `score`; with the `previous` one, moving only past the margin."""
+    plain = "hot" if score >= HOT else "warm" if score >= WARM else "cold"
+    if previous not in ORDER or previous == plain:
+        return plain
+    up = ORDER.index(plain) > ORDER.index(str(previous))
+    margin = HYSTERESIS if up else -HYSTERESIS
+    return "hot" if score >= HOT + margin else "warm" if score >= WARM + margin else "cold"
 
 
 def measure(session: Session, account: SocialAccount, now: datetime) -> dict[str, Any]:
@@ -70,12 +88,67 @@ def measure(session: Session, account: SocialAccount, now: datetime) -> dict[str
     )
     posted, failed = int(posted or 0), int(failed or 0)
     expires = account.token_expires_at
-    return {
+    measured: dict[str, Any] = {
         "windowDays": WINDOW.days,
         "postsPublished": posted,
         "postsFailed": failed,
+        "streakDays": _streak(session, account.id, now),
         "lastPublishedAt": clock.isoformat_z(last_posted) if last_posted else None,
         "tokenExpiresInSeconds": int((expires - now).total_seconds()) if expires else None,
+    }
+    measured.update(_engagement(session, account.id, since))
+    return measured
+
+
+def _streak(session: Session, account_id: str, now: datetime) -> int:
+    """Days in a row (UTC) with a published post, ending today or yesterday."""
+    times = session.scalars(
+        sa.select(ScheduledPost.posted_at).where(
+            ScheduledPost.social_account_id == account_id,
+            ScheduledPost.status.in_(("posted", "draft")),
+            ScheduledPost.posted_at >= now - timedelta(days=STREAK_FULL + 1),
+        )
+    )
+    days = {at.date() for at in times if at is not None}
+    day = now.date() if now.date() in days else now.date() - timedelta(days=1)
+    streak = 0
+    while day in days and streak < STREAK_FULL:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def _engagement(session: Session, account_id: str, since: datetime) -> dict[str, Any]:
+    """Views and engagement of the window's posts, from their latest metrics snapshots."""
+    newest = (
+        sa.select(sa.func.max(PostMetricSnapshot.id))
+        .join(ScheduledPost, ScheduledPost.id == PostMetricSnapshot.scheduled_post_id)
+        .where(
+            PostMetricSnapshot.social_account_id == account_id,
+            ScheduledPost.posted_at >= since,
+        )
+        .group_by(PostMetricSnapshot.scheduled_post_id)
+    )
+    row = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(PostMetricSnapshot.views), 0),
+            sa.func.coalesce(
+                sa.func.sum(
+                    PostMetricSnapshot.likes
+                    + PostMetricSnapshot.comments
+                    + PostMetricSnapshot.shares
+                    + PostMetricSnapshot.saves
+                ),
+                0,
+            ),
+        ).where(PostMetricSnapshot.id.in_(newest))
+    ).one()
+    measured_posts, views, engaged = int(row[0]), int(row[1]), int(row[2])
+    return {
+        "postsMeasured": measured_posts,
+        "views": views,
+        "engagementRate": round(engaged / views, 4) if views else None,
     }
 
 
@@ -85,16 +158,30 @@ def score_of(metrics: dict[str, Any], healthy: bool) -> int:
     posted, failed = int(metrics["postsPublished"]), int(metrics["postsFailed"])
     cadence = min(posted / WINDOW.days, 3.0) / 3.0
     reliability = posted / (posted + failed) if posted + failed else 1.0
-    return round(100 * cadence * (0.5 + 0.5 * reliability))
+    measured = int(metrics.get("postsMeasured") or 0)
+    if not measured:
+        return round(100 * cadence * (0.5 + 0.5 * reliability))
+    streak = min(int(metrics.get("streakDays") or 0), STREAK_FULL) / STREAK_FULL
+    per_post = int(metrics.get("views") or 0) / measured
+    rate = float(metrics.get("engagementRate") or 0.0)
+    engagement = min(1.0, math.log10(1 + per_post) / 4) * (0.5 + 0.5 * min(1.0, rate / 0.08))
+    return round(100 * reliability * (0.35 * cadence + 0.25 * streak + 0.4 * engagement))
 
 
 def take_snapshot(
     session: Session, account: SocialAccount, *, reason: str
 ) -> AccountHealthSnapshot:
+    # One snapshot of an account at a time (the sweep, a metrics sync and a reconnect may
+    # race): each compares itself with the one before, so a change is recorded exactly once.
+    session.execute(
+        sa.select(SocialAccount.id).where(SocialAccount.id == account.id).with_for_update()
+    )
     now = clock.now()
     metrics = measure(session, account, now)
     healthy = bool(account.healthy) and account.status == "connected"
     score = score_of(metrics, healthy)
+    before = latest(session, account.id)
+    previous = before.temperature if before is not None else "cold"
     snapshot = AccountHealthSnapshot(
         id=new_id("snap", now),
         org_id=account.org_id,
@@ -104,12 +191,28 @@ def take_snapshot(
         reason=reason,
         healthy=healthy,
         token_error=(account.meta or {}).get("token_error"),
-        temperature=temperature_for(score),
+        temperature=temperature_for(score, previous),
         score=score,
         metrics=metrics,
     )
     session.add(snapshot)
     session.flush()
+    if snapshot.temperature != previous:
+        events.record(
+            session,
+            "social_account.temperature_changed",
+            org_id=account.org_id,
+            livemode=account.livemode,
+            project_id=account.project_id,
+            subject_id=account.id,
+            data={
+                "socialAccountId": account.id,
+                "from": previous,
+                "to": snapshot.temperature,
+                "score": score,
+            },
+        )
+        hooks.temperature_changed(session, account.id)
     return snapshot
 
 
@@ -142,3 +245,17 @@ def purge(session: Session, now: datetime) -> int:
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def history(session: Session, account_id: str, since: datetime) -> list[AccountHealthSnapshot]:
+    """The account's snapshots since `since`, oldest first (its temperature over time)."""
+    return list(
+        session.scalars(
+            sa.select(AccountHealthSnapshot)
+            .where(
+                AccountHealthSnapshot.social_account_id == account_id,
+                AccountHealthSnapshot.taken_at >= since,
+            )
+            .order_by(AccountHealthSnapshot.taken_at, AccountHealthSnapshot.id)
+        )
+    )

@@ -425,7 +425,8 @@ def consent(
 def _consent_page(
     platform: str, state_id: str, project: str, handle: str, scopes: list[str]
 ) -> str:
-    name = {"tiktok": "TikTok", "instagram": "Instagram"}.get(platform, platform)
+    spec = registry.spec_of(platform)
+    name = spec.display_name if spec is not None else platform
     e = html.escape
     items = "".join(f"<li><code>{e(scope)}</code></li>" for scope in scopes)
     return f"""<!doctype html>

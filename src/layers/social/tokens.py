@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NoReturn, TypeVar
 
 from sqlalchemy.orm import Session
@@ -33,7 +33,13 @@ from layers.kit.errors import LayersError
 from layers.models.social import SocialAccount
 from layers.social import health
 from layers.social.platforms import registry
-from layers.social.platforms.base import AuthFailed, PlatformCallError, Rejected, TokenGrant
+from layers.social.platforms.base import (
+    AuthFailed,
+    PlatformCallError,
+    PlatformSpec,
+    Rejected,
+    TokenGrant,
+)
 from layers.social.vault import Secret, VaultError, get_vault
 
 log = logging.getLogger("layers.social.tokens")
@@ -43,12 +49,6 @@ T = TypeVar("T")
 REFRESH_MARGIN = timedelta(minutes=5)
 LEASE = timedelta(seconds=60)
 WAIT_STEP = 0.05
-# Proactive refresh (the health sweep): keep long-lived grants from lapsing unused.
-PROACTIVE_WINDOW = {
-    "tiktok": timedelta(days=30),  # before the refresh token (365 days) runs out
-    "instagram": timedelta(days=30),  # before the long-lived token (60 days) runs out
-}
-INSTAGRAM_MIN_AGE = timedelta(hours=24)  # Instagram refreshes only tokens a day old or more
 
 
 class TokenUnavailable(Exception):
@@ -278,22 +278,45 @@ def refresh_if_due(account_id: str) -> bool:
         account = session.get(SocialAccount, account_id)
         if account is None or account.status != "connected" or not account.healthy:
             return False
+        spec = registry.spec_of(account.platform)
+        if spec is None:
+            return False
         now = clock.now()
-        window = PROACTIVE_WINDOW.get(account.platform, timedelta(days=30))
         generation = account.token_generation
-        if account.platform == "instagram":
-            refreshed = account.token_refreshed_at
-            due = (
-                account.token_expires_at is not None
-                and account.token_expires_at - now <= window
-                and (refreshed is None or now - refreshed >= INSTAGRAM_MIN_AGE)
-            )
-        else:
-            due = (
-                account.refresh_token_expires_at is not None
-                and account.refresh_token_expires_at - now <= window
-            ) or (account.token_expires_at is not None and account.token_expires_at <= now)
+        due = _proactive_refresh_due(
+            spec,
+            now=now,
+            access_expires_at=account.token_expires_at,
+            refresh_expires_at=account.refresh_token_expires_at,
+            refreshed_at=account.token_refreshed_at,
+        )
     if not due:
         return False
     refresh(account_id, stale_generation=generation)
     return True
+
+
+def _proactive_refresh_due(
+    spec: PlatformSpec,
+    *,
+    now: datetime,
+    access_expires_at: datetime | None,
+    refresh_expires_at: datetime | None,
+    refreshed_at: datetime | None,
+) -> bool:
+    """Whether the health sweep should refresh now, from the platform's token facts.
+
+    With a refresh token (TikTok), refresh before *it* lapses unused (or once the access token
+    has expired). Without one (Instagram's long-lived token renews itself), refresh before the
+    access token lapses, but only a token at least ``refresh_min_age`` old.
+    """
+    if spec.has_refresh_token:
+        return (
+            refresh_expires_at is not None and refresh_expires_at - now <= spec.refresh_window
+        ) or (access_expires_at is not None and access_expires_at <= now)
+    old_enough = refreshed_at is None or now - refreshed_at >= spec.refresh_min_age
+    return (
+        access_expires_at is not None
+        and access_expires_at - now <= spec.refresh_window
+        and old_enough
+    )

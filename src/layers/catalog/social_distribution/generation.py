@@ -24,25 +24,38 @@ def generate_for_empty_slots(layer_id: str, until: datetime, limit: int) -> dict
     """Generate-and-attach for up to `limit` empty slots of the layer before `until`, earliest
     first. Idempotent: a re-execution only finds the slots still empty.
 
+    Content the project's review policy holds for review is generated but not attached (the
+    slot stays empty and is skipped here; the plan counts such content as in flight).
+
     Owns its transactions, one per slot, committed as it goes: a slot's container, job and
     claim commit together, so a concurrent attach sees the slot taken at once, and a refusal
     on a later slot (a lost race, no credits) keeps the generations already started.
     """
-    started: list[dict[str, str]] = []
+    started: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
+    after: datetime | None = None  # past the slots left empty for content held for review
     for _ in range(limit):
         now = clock.now()
         try:
             with get_database().transaction() as session:
-                slot = session.scalar(repository.earliest_empty_slot(layer_id, now, until))
+                slot = session.scalar(
+                    repository.earliest_empty_slot(layer_id, max(now, after or now), until)
+                )
                 if slot is None:
                     break
                 content_format, influencer_id = _generation_choice(session, slot.project_id)
                 container, job = content.generate_and_attach(
                     session, slot, content_format, influencer_id=influencer_id
                 )
+                held = container.approval_status == "pending"
+                if held:
+                    after = slot.scheduled_at
                 started.append(
-                    {"scheduledPostId": slot.id, "containerId": container.id, "jobId": job.id}
+                    {
+                        "containerId": container.id,
+                        "jobId": job.id,
+                        **({"approvalStatus": "pending"} if held else {"scheduledPostId": slot.id}),
+                    }
                 )
         except Conflict:
             continue  # another attach won this slot: take the next one

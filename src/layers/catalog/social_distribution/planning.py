@@ -103,7 +103,12 @@ def plan(
     pending, in_flight = counts.get("pending", 0), counts.get("pending_assets", 0)
     missing = pending + in_flight
     generation_mode = str(config.get("generationMode", "manual"))
-    count = planner.generation_count(missing, in_flight) if generation_mode == "automatic" else 0
+    # Content held for review fills no slot until approved, yet it is on its way: counting it
+    # as in flight keeps every plan from generating again for the same empty slots.
+    held = repository.awaiting_review_count(session, layer.project_id, account.id)
+    count = (
+        planner.generation_count(missing, in_flight + held) if generation_mode == "automatic" else 0
+    )
     return PlanResult(
         times=times,
         temperature=temperature,

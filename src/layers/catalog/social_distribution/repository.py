@@ -231,6 +231,25 @@ def eligible_container_ids(
     )
 
 
+def awaiting_review_count(session: Session, project_id: str, account_id: str) -> int:
+    """The project's content waiting for review (not canceled or failed) that this account's
+    slots could take once approved: made for this account or for none."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).where(
+                ContentContainer.project_id == project_id,
+                ContentContainer.approval_status == "pending",
+                ContentContainer.status.in_(("queued", "processing", "completed")),
+                sa.or_(
+                    ContentContainer.social_account_id.is_(None),
+                    ContentContainer.social_account_id == account_id,
+                ),
+            )
+        )
+        or 0
+    )
+
+
 def live_post_of_container(
     session: Session, layer_id: str, container_id: str
 ) -> ScheduledPost | None:

@@ -50,6 +50,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "uniqueItems": True,
                     "items": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
                     "description": "custom mode only: 24-hour HH:MM in the project timezone.",
+                    # Read by forms (the console): shown, and kept, only in custom mode.
+                    "x-appliesWhen": {"distributionMode": ["custom"]},
                 }
             },
         },

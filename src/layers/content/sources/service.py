@@ -150,3 +150,15 @@ def pick(livemode: bool, keywords: list[str], kind: str, used: set[str]) -> Sour
     if posts:
         return posts[0]
     raise SourceNotFound(f"No {kind} source found for this project.", kind=kind)
+
+
+def cached(
+    session: Session, livemode: bool, tiktok_id: str
+) -> tuple[SourceItem, str | None] | None:
+    """A source this deployment has already seen (a remix's origin), as the partner saw it,
+    with the keyword that found it; None when it is not in the cache. Never goes to the
+    network (a catalog's thumbnail is local media, or none)."""
+    row = session.get(ContentSource, (livemode, tiktok_id))
+    if row is None:
+        return None
+    return to_item(_from_row(row), source_catalog(livemode)), row.keyword

@@ -175,3 +175,49 @@ def generate(
         vibe=vibe,
         bio=bio,
     )
+
+
+def restyle(
+    base: dict[str, Any],
+    *,
+    seed: str,
+    gender: str,
+    age_range: str,
+    brand_voice: str,
+    app_name: str | None,
+) -> Persona:
+    """`base` (a stored persona) with a new gender, age range or brand voice, keeping the face:
+    skin, hair colour, eyes and accessories stay; the age moves into the new range, the outfit
+    and backdrop follow the voice. Deterministic for `seed` (a PATCH or a clone)."""
+    rng = _rng(seed, gender, age_range, brand_voice)
+    low, high = AGE_YEARS.get(age_range, AGE_YEARS["young_adult"])
+    outfit, background, vibe = VOICE_STYLE.get(brand_voice, VOICE_STYLE["authentic"])
+    style = str(base.get("hair_style", "short"))
+    if gender == "male" and style in ("long", "bob", "bun", "ponytail"):
+        style = "short"
+    accessories = [str(a) for a in base.get("accessories", [])]
+    if gender != "male":
+        accessories = [a for a in accessories if a != "beard"]
+    first = str(base.get("name", "They")).split()[0]
+    age = int(base.get("age", low))
+    return Persona(
+        name=str(base.get("name", first)),
+        gender=gender,
+        age_range=age_range,
+        age=age if low <= age <= high else rng.randint(low, high),
+        skin_tone=str(base["skin_tone"]),
+        hair_color_name=str(base["hair_color_name"]),
+        hair_color=str(base["hair_color"]),
+        hair_style=style,
+        eye_color_name=str(base["eye_color_name"]),
+        eye_color=str(base["eye_color"]),
+        outfit=outfit,
+        outfit_color=str(base["outfit_color"]),
+        background=list(background),
+        accessories=accessories,
+        vibe=vibe,
+        bio=(
+            f"{first} is a {low}–{high}-year-old creator with a {vibe} voice who uses "
+            f"{app_name or 'the product'} every day and talks about it like a friend would."
+        ),
+    )

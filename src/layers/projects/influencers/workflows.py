@@ -37,15 +37,19 @@ def design_persona(inp: CreateInfluencerInput) -> dict[str, object]:
             raise NotFound.of("influencer", inp.influencer_id)
         project = session.get(Project, influencer.project_id)
         assert project is not None
-        designed = persona.generate(
-            seed=influencer.id,
-            gender=influencer.gender,
-            age_range=influencer.age_range,
-            brand_voice=influencer.brand_voice,
-            language=influencer.language,
-            app_name=project.app_name,
-            prompt=influencer.prompt,
-        )
+        if influencer.persona:
+            # A clone arrives with its source's persona (restyled): the same face.
+            designed = persona.Persona(**influencer.persona)
+        else:
+            designed = persona.generate(
+                seed=influencer.id,
+                gender=influencer.gender,
+                age_range=influencer.age_range,
+                brand_voice=influencer.brand_voice,
+                language=influencer.language,
+                app_name=project.app_name,
+                prompt=influencer.prompt,
+            )
         # Conditional: a cancel that already failed the influencer must stay failed.
         session.execute(
             sa.update(Influencer)
@@ -77,7 +81,12 @@ def mark_ready(inp: CreateInfluencerInput, name: str) -> None:
         session.execute(
             sa.update(Influencer)
             .where(Influencer.id == inp.influencer_id, Influencer.status == "training")
-            .values(status="ready", name=name, image_key=image_key(inp.influencer_id, "avatar"))
+            .values(
+                status="ready",
+                # A name given before it was ready (a clone's, a PATCH) wins over the persona's.
+                name=sa.func.coalesce(Influencer.name, name),
+                image_key=image_key(inp.influencer_id, "avatar"),
+            )
         )
     jobs.finish(inp.job_id, {"influencerId": inp.influencer_id})
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
 
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRoute, allow_large_bodies
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.projects.media import service
 from layers.projects.media.schemas import (
@@ -18,6 +18,11 @@ from layers.projects.media.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["app media"], route_class=LayersRoute)
+
+UPLOAD_PATH = r"/v1/projects/[^/]+/media/upload"
+UPLOAD_BODY_LIMIT = max(spec.max_bytes for spec in service.KINDS.values()) + 64 * 1024
+"""A file upload may carry the largest kind's file (a demo video) and its multipart framing."""
+allow_large_bodies(UPLOAD_PATH, UPLOAD_BODY_LIMIT)
 
 
 @router.post(
@@ -31,6 +36,28 @@ def upload_app_media(
     """Fetch `url` through the SSRF guard, check its type and size from the bytes, store it.
     A logo or end-card replaces the previous one; screenshots and demo videos append."""
     return service.to_out(service.upload(session, principal, project_id, body))
+
+
+@router.post(
+    "/projects/{project_id}/media/upload",
+    status_code=201,
+    dependencies=[requires("projects:write")],
+)
+def upload_app_media_file(
+    project_id: str,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    kind: Annotated[MediaKind, Form(description="logo | screenshot | demo-video | end-card")],
+    file: Annotated[UploadFile, File(description="The file, sent as multipart/form-data.")],
+) -> AppMediaOut:
+    """Upload a file from disk (``multipart/form-data``: ``kind`` and ``file``), stored exactly
+    as a fetched URL is: the same size cap per kind, the type sniffed from the bytes (never the
+    part's ``Content-Type`` or name), dimensions read, logo and end-card replacing the previous
+    one. The asset's ``url`` is ``upload:`` and the file's name."""
+    media = service.upload_file(
+        session, principal, project_id, kind=kind, filename=file.filename, stream=file.file
+    )
+    return service.to_out(media)
 
 
 @router.get("/projects/{project_id}/app-media", dependencies=[requires("projects:read")])

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 from sqlalchemy.orm import Session
 
 from layers.kit import clock
 from layers.kit.db import get_database
-from layers.kit.errors import NotFound, UnsupportedMediaType
+from layers.kit.errors import MediaTooLarge, NotFound, UnsupportedMediaType, Validation
 from layers.kit.ids import new_id
 from layers.kit.repository import TenantScope
 from layers.kit.settings import get_settings
-from layers.kit.sniff import EXTENSIONS, UnsafeSvg, check_svg
+from layers.kit.sniff import EXTENSIONS, SNIFF_BYTES, UnsafeSvg, check_svg, sniff
 from layers.kit.storage import get_storage, signed_url
 from layers.models.content import AppMedia
 from layers.models.projects import Project
@@ -30,6 +33,7 @@ from layers.projects.media import repository
 from layers.projects.media.fetch.base import Fetched
 from layers.projects.media.fetch.registry import media_fetcher
 from layers.projects.media.schemas import AppMediaCreate, AppMediaOut, MediaKind
+from layers.render import video
 
 MB = 1024 * 1024
 MAX_PIXELS = 60_000_000
@@ -62,7 +66,7 @@ def storage_key(project_id: str, media_id: str, mime_type: str) -> str:
 
 def _inspect(fetched: Fetched, url: str) -> tuple[int | None, int | None]:
     """Decode what we can: a raster image must open (and not be a decompression bomb), an
-    SVG must be safe to serve; videos are checked when they are rendered."""
+    SVG must be safe to serve, a video must be readable by ffmpeg; returns the size."""
     if fetched.mime_type == "image/svg+xml":
         try:
             check_svg(fetched.content)
@@ -81,7 +85,25 @@ def _inspect(fetched: Fetched, url: str) -> tuple[int | None, int | None]:
         except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
             raise UnsupportedMediaType("The image could not be decoded.", url=url) from exc
         return width, height
+    if fetched.mime_type.startswith("video/"):
+        return _video_size(fetched, url)
     return None, None
+
+
+def _video_size(fetched: Fetched, url: str) -> tuple[int, int]:
+    """A video's frame size, read by ffmpeg from its header: a file ffmpeg cannot read is
+    refused now rather than when content is rendered from it."""
+    suffix = "." + EXTENSIONS.get(fetched.mime_type, "bin")
+    with tempfile.NamedTemporaryFile(prefix="layers-media-", suffix=suffix) as tmp:
+        tmp.write(fetched.content)
+        tmp.flush()
+        try:
+            info = video.probe(Path(tmp.name))
+        except video.RenderError as exc:
+            raise UnsupportedMediaType("The video could not be read.", url=url) from exc
+    if info.width <= 0 or info.height <= 0:
+        raise UnsupportedMediaType("The video has no picture.", url=url)
+    return info.width, info.height
 
 
 def upload(
@@ -100,7 +122,67 @@ def upload(
     fetched = media_fetcher(tenant.livemode).fetch(
         body.url, kind=kind, label=label, allowed_types=spec.mime_types, max_bytes=spec.max_bytes
     )
-    width, height = _inspect(fetched, body.url)
+    return _store(session, tenant, project_id, kind, fetched, body.url)
+
+
+UPLOAD_SOURCE = "upload:"
+"""The ``url`` of an uploaded file: this prefix and the file's name as the person sent it."""
+
+
+def upload_file(
+    session: Session,
+    tenant: TenantScope,
+    project_id: str,
+    *,
+    kind: MediaKind,
+    filename: str | None,
+    stream: BinaryIO,
+) -> AppMedia:
+    """Store a file sent from the person's disk exactly as a fetched one is stored: the same
+    size cap per kind (read at most one byte past it), the type sniffed from the bytes (never
+    the browser's ``Content-Type`` or the file's name), the same decoding checks and
+    dimensions, the same replace / append rule."""
+    spec = KINDS[kind.value]
+    name = _clean_name(filename)
+    source = UPLOAD_SOURCE + name
+    data = stream.read(spec.max_bytes + 1)
+    if len(data) > spec.max_bytes:
+        raise MediaTooLarge(
+            f"The file is larger than the limit of {spec.max_bytes} bytes for a {kind.value}.",
+            url=source,
+            maxBytes=spec.max_bytes,
+        )
+    if not data:
+        raise Validation.field("file", "the file is empty", "empty_file")
+    mime = sniff(data[:SNIFF_BYTES])
+    if mime is None or mime not in spec.mime_types:
+        allowed = ", ".join(sorted(spec.mime_types))
+        raise UnsupportedMediaType(
+            f"The file is {mime or 'of an unknown type'}; a {kind.value} must be one of {allowed}.",
+            url=source,
+            detectedType=mime,
+        )
+    fetched = Fetched(source, data, mime, len(data))
+    return _store(session, tenant, project_id, kind.value, fetched, source)
+
+
+def _clean_name(filename: str | None) -> str:
+    """The last path segment of the name the browser sent, without control characters."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
+    return cleaned[:200] or "file"
+
+
+def _store(
+    session: Session,
+    tenant: TenantScope,
+    project_id: str,
+    kind: str,
+    fetched: Fetched,
+    source: str,
+) -> AppMedia:
+    spec = KINDS[kind]
+    width, height = _inspect(fetched, source)
     media_id = new_id("med")
     key = storage_key(project_id, media_id, fetched.mime_type)
     get_storage(get_settings()).put(key, fetched.content, fetched.mime_type)
@@ -115,7 +197,7 @@ def upload(
         livemode=project.livemode,
         project_id=project.id,
         kind=kind,
-        source_url=body.url,
+        source_url=source,
         storage_key=key,
         mime_type=fetched.mime_type,
         byte_size=fetched.byte_size,

@@ -4,7 +4,7 @@ bumps ``claim_count``. One claimant wins; every later write of its run is fenced
 
 `claim` is the direct claim of `publish_post` (the same claimant calling again resumes).
 `claim_ready` is the one claim path of every dispatcher: `dispatch_due` (partner posts, every
-minute) and the Social Distribution layer's process-due (its slots) differ only in `where`.
+dispatch tick) and the Social Distribution layer's process-due (its slots) differ only in `where`.
 Each claims in the caller's transaction and enqueues one ``publishing.publish`` workflow per
 post in it, with the id ``publish:{post}:{claim}``: two dispatchers never start the same
 publish twice, and a claim without its workflow cannot be committed.
@@ -34,7 +34,12 @@ from layers.publishing.protocol.base import (
     PublishOutcome,
     workflow_id,
 )
-from layers.publishing.protocol.holds import healthy_account, hold_unhealthy
+from layers.publishing.protocol.holds import (
+    healthy_account,
+    hold_suspended,
+    hold_unhealthy,
+    operating_org,
+)
 
 log = logging.getLogger("layers.publishing")
 
@@ -129,7 +134,7 @@ def claim_ready(
 
     The one claim path of every dispatcher: `dispatch_due` (partner posts) and the Social
     Distribution layer's process-due (its slots) differ only in `where`."""
-    held = hold_unhealthy(session, now, where)
+    held = hold_unhealthy(session, now, where) + hold_suspended(session, now, where)
     due = session.execute(
         sa.select(ScheduledPost.id, ScheduledPost.claim_count)
         .join(SocialAccount, SocialAccount.id == ScheduledPost.social_account_id)
@@ -140,6 +145,7 @@ def claim_ready(
             ScheduledPost.scheduled_at <= now,
             sa.or_(ScheduledPost.retry_at.is_(None), ScheduledPost.retry_at <= now),
             healthy_account(),
+            operating_org(),
             Project.status == "active",
         )
         .order_by(ScheduledPost.scheduled_at, ScheduledPost.id)

@@ -1,7 +1,9 @@
 """Holds on an account's posts: unhealthy accounts, disconnects and reconnects.
 
 A due post of an unhealthy account is not claimed; it gets ``hold_reason='account_unhealthy'``
-so the hold is visible, and a reconnect releases it (`release_account_holds`). Disconnecting
+so the hold is visible, and a reconnect releases it (`release_account_holds`). A due post of a
+suspended organization is held the same way (``organization_suspended``) and goes out at the
+first dispatch after the organization resumes. Disconnecting
 an account cancels its queued posts (`cancel_account_posts`), never one in flight. Social
 calls the last two through `layers.social.hooks` (plugged in by `layers.wiring`).
 
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from layers.kit import clock
+from layers.models.orgs import Organization
 from layers.models.publishing import ScheduledPost
 from layers.models.social import SocialAccount
 from layers.publishing.protocol.base import QUEUED_STATUSES
@@ -43,6 +46,35 @@ def hold_unhealthy(session: Session, now: datetime, where: sa.ColumnElement[bool
             ScheduledPost.social_account_id.in_(unhealthy),
         )
         .values(hold_reason="account_unhealthy", updated_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+    return int(held or 0)
+
+
+def operating_org() -> sa.ColumnElement[bool]:
+    """The posts whose organization may publish (not suspended nor archived)."""
+    return ScheduledPost.org_id.in_(
+        sa.select(Organization.id).where(Organization.status == "active")
+    )
+
+
+def hold_suspended(session: Session, now: datetime, where: sa.ColumnElement[bool]) -> int:
+    """Mark the due ``ready`` posts matching `where` of a suspended (or archived)
+    organization (``hold_reason='organization_suspended'``); they are claimed again at the
+    first dispatch after the organization resumes. Returns how many were newly held."""
+    stopped = sa.select(Organization.id).where(Organization.status != "active")
+    held = session.execute(
+        sa.update(ScheduledPost)
+        .where(
+            ScheduledPost.status == "ready",
+            where,
+            ScheduledPost.scheduled_at <= now,
+            sa.or_(
+                ScheduledPost.hold_reason.is_(None),
+                ScheduledPost.hold_reason != "organization_suspended",
+            ),
+            ScheduledPost.org_id.in_(stopped),
+        )
+        .values(hold_reason="organization_suspended", updated_at=now)
     ).rowcount  # type: ignore[attr-defined]
     return int(held or 0)
 

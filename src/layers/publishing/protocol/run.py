@@ -80,6 +80,7 @@ class Run:
             raise LostClaim(self.c.post_id)
 
     def event(self, session: Session, type_: str, data: dict[str, Any]) -> None:
+        post = session.get(ScheduledPost, self.c.post_id)
         events.record(
             session,
             type_,
@@ -89,6 +90,7 @@ class Run:
             subject_id=self.c.post_id,
             data={
                 "scheduledPostId": self.c.post_id,
+                "containerId": post.container_id if post is not None else None,
                 "socialAccountId": self.c.account_id,
                 "platform": self.platform,
                 **data,
@@ -207,6 +209,8 @@ class Run:
                     "post.published",
                     {
                         "status": status,
+                        "externalId": outcome.post_id if outcome else None,
+                        "externalUrl": outcome.url if outcome else None,
                         "platformPostId": outcome.post_id if outcome else None,
                         "platformUrl": outcome.url if outcome else None,
                         **({"reason": reason} if reason else {}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from layers.kit.http import LayersRoute
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
@@ -29,14 +29,33 @@ router = APIRouter(prefix="/v1", tags=["scheduling"], route_class=LayersRoute)
 
 
 @router.post(
-    "/content/{container_id}/schedule", status_code=201, dependencies=[requires("publish:write")]
+    "/content/{container_id}/schedule",
+    status_code=201,
+    dependencies=[requires("publish:write")],
+    responses={
+        202: {
+            "model": ScheduleResult,
+            "description": "The content waits for review: nothing is scheduled yet "
+            '(`gateStatus: "blocked_on_approval"`); the request is kept and promoted when the '
+            "content is approved.",
+        }
+    },
 )
 def schedule_content(
-    container_id: str, body: ScheduleBody, principal: CurrentPrincipal, session: DbSession
+    container_id: str,
+    body: ScheduleBody,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    response: Response,
 ) -> ScheduleResult:
     """One scheduled post per target (1–50), all or nothing. A container still generating
-    can be scheduled: its posts wait (`pending_assets`) and become ready when it completes."""
-    return service.schedule(session, principal, container_id, body)
+    can be scheduled: its posts wait (`pending_assets`) and become ready when it completes.
+    Content waiting for review answers 202 `blocked_on_approval`; rejected content 409
+    CONTENT_REJECTED."""
+    result = service.schedule(session, principal, container_id, body)
+    if result.gate_status == "blocked_on_approval":
+        response.status_code = 202
+    return result
 
 
 @router.get("/scheduled-posts/{scheduled_post_id}", dependencies=[requires("publish:read")])

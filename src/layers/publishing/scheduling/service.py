@@ -12,12 +12,15 @@ re-exported here for the callers that import them from this module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from layers.content import service as content
+from layers.content.review import service as review
+from layers.events import service as events
 from layers.kit import clock
 from layers.kit.errors import Conflict, PublishOutcomeUnknown, Validation
 from layers.kit.ids import new_id
@@ -30,7 +33,12 @@ from layers.models.social import SocialAccount
 from layers.projects import service as projects
 from layers.publishing import rules
 from layers.publishing.scheduling import targets
-from layers.publishing.scheduling.schemas import ScheduleBody, ScheduleResult, ScheduleWarning
+from layers.publishing.scheduling.schemas import (
+    ScheduleBody,
+    ScheduleResult,
+    ScheduleTarget,
+    ScheduleWarning,
+)
 from layers.publishing.scheduling.views import (
     INTERNAL_STATUSES,
     PARTNER_STATUS,
@@ -66,6 +74,7 @@ __all__ = [
     "schedule",
     "to_out",
     "warnings",
+    "write_posts",
 ]
 
 CLOCK_SKEW = timedelta(seconds=30)
@@ -112,16 +121,46 @@ def schedule(
     session: Session, tenant: TenantScope, container_id: str, body: ScheduleBody
 ) -> ScheduleResult:
     """One post per target, all or nothing: every target is checked before any row is
-    written."""
+    written. Content waiting for review (the approval gate, `content.review`) gets no post
+    yet: the checked request is stashed on it and promoted when it is approved
+    (``gateStatus: blocked_on_approval``); rejected content is refused (409)."""
     container = content.containers.get(session, tenant, container_id)
     project = projects.get(session, tenant, container.project_id)
     if project.status != "active":
         raise Conflict(f"Project {project.id} is archived.", projectId=project.id)
+    review.check_schedulable(container)
     status = initial_post_status(container)
     scheduled_at = parse_scheduled_for(body.scheduled_for, project.timezone)
+    if container.approval_status == "pending":
+        _check_targets(session, project, container, body.targets)
+        review.stash_schedule(
+            session,
+            container,
+            {
+                "scheduledFor": clock.isoformat_z(scheduled_at),
+                "body": body.model_dump(mode="json", by_alias=True, exclude_none=True),
+                "requestedAt": clock.isoformat_z(clock.now()),
+            },
+        )
+        return ScheduleResult(
+            scheduled_post_ids=[],
+            gate_status="blocked_on_approval",
+            scheduled_for=scheduled_at,
+            warnings=[],
+        )
+    return write_posts(session, project, container, body.targets, scheduled_at, status)
+
+
+def _check_targets(
+    session: Session,
+    project: Project,
+    container: ContentContainer,
+    wanted: Sequence[ScheduleTarget],
+) -> list[SocialAccount]:
+    """Every target checked (no account twice), in order; the first bad one raises."""
     seen: dict[str, int] = {}
     accounts: list[SocialAccount] = []
-    for index, target in enumerate(body.targets):
+    for index, target in enumerate(wanted):
         if target.social_account_id in seen:
             raise Validation.field(
                 f"targets[{index}].socialAccountId",
@@ -130,10 +169,24 @@ def schedule(
             )
         seen[target.social_account_id] = index
         accounts.append(targets.check_target(session, project, container, index, target))
+    return accounts
+
+
+def write_posts(
+    session: Session,
+    project: Project,
+    container: ContentContainer,
+    wanted: Sequence[ScheduleTarget],
+    scheduled_at: datetime,
+    status: str,
+) -> ScheduleResult:
+    """Check every target, then write one post per target at `scheduled_at` in `status`
+    (schedule, the promotion of a stashed request, publish-now)."""
+    accounts = _check_targets(session, project, container, wanted)
     local_time = local_isoformat(scheduled_at, project.timezone)
     ids = []
     warnings = []
-    for target, account in zip(body.targets, accounts, strict=True):
+    for target, account in zip(wanted, accounts, strict=True):
         post = ScheduledPost(
             id=new_id("sp"),
             org_id=project.org_id,
@@ -154,6 +207,7 @@ def schedule(
         )
         session.add(post)
         ids.append(post.id)
+        record_post_event(session, post, "post.scheduled")
         diverted = rules.diversion(account.platform, account.posting_mode, post.mode)
         if diverted is not None:
             warnings.append(
@@ -285,6 +339,7 @@ def cancel(session: Session, tenant: TenantScope, post_id: str) -> ScheduledPost
             f"Scheduled post {post.id} is {post.status}; it can no longer be canceled.",
             status=post.status,
         )
+    record_post_event(session, post, "post.canceled")
     return post
 
 
@@ -300,3 +355,23 @@ def cancel_for_archived_project(session: Session, project: Project) -> int:
 
 
 projects.archive_hooks.append(cancel_for_archived_project)
+
+
+def record_post_event(session: Session, post: ScheduledPost, type_: str) -> None:
+    """``post.scheduled`` / ``post.canceled``, in the transaction of the change."""
+    events.record(
+        session,
+        type_,
+        org_id=post.org_id,
+        livemode=post.livemode,
+        project_id=post.project_id,
+        subject_id=post.id,
+        data={
+            "scheduledPostId": post.id,
+            "containerId": post.container_id,
+            "socialAccountId": post.social_account_id,
+            "scheduledFor": clock.isoformat_z(post.scheduled_at),
+            "mode": post.mode,
+            "status": post.status,
+        },
+    )

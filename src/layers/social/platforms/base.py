@@ -353,6 +353,10 @@ class PlatformSpec:
     refresh_token_lifetime: timedelta | None  # None: no refresh token, the access token renews
     refresh_window: timedelta  # refresh ahead of the grant lapsing unused (the health sweep)
     refresh_min_age: timedelta = timedelta(0)  # the platform refreshes only tokens this old
+    # Metrics read-back (`layers.metrics`): posts per metrics call, and the calls one account
+    # may make a minute (the sync paces itself under it and backs off on a rate-limit answer).
+    metrics_batch: int = 1
+    metrics_calls_per_minute: int = 60
 
     @property
     def has_refresh_token(self) -> bool:

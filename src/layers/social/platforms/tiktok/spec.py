@@ -53,4 +53,8 @@ SPEC = PlatformSpec(
     access_token_lifetime=timedelta(hours=24),
     refresh_token_lifetime=timedelta(days=365),  # rotated by every refresh
     refresh_window=timedelta(days=30),  # refresh before the refresh token runs out unused
+    # Display API ``/v2/video/query/``: up to 20 video ids a call; 600 requests a minute per
+    # endpoint for the app, shared by every creator, so each account takes a modest share.
+    metrics_batch=20,
+    metrics_calls_per_minute=60,
 )

@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, the signed delivery of events, retries on a ladder, replay."""

@@ -1,0 +1,1 @@
+"""The webhook sender capability: `base` (the Protocol), `http` (httpx), `registry`."""
