@@ -7,6 +7,9 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# The suite runs in two worker processes (pytest-xdist), a file at a time each: most slow tests
+# wait on a server process or a browser. Each worker has its own database (tests/conftest.py).
+TEST_WORKERS ?= 2
 
 # The first Python 3.11+ on PATH.
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -32,7 +35,7 @@ up: $(STAMP)
 	$(BIN)/layers up --host $(HOST) --port $(PORT)
 
 test: $(STAMP) $(NODE_DEPS) $(SDKGEN) chromium lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Schemathesis over the whole OpenAPI document with many more examples per operation than the
 # suite's 25 (tests/test_openapi_fuzz.py reads LAYERS_FUZZ_EXAMPLES). On PostgreSQL, set

@@ -12,11 +12,14 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -28,6 +31,8 @@ from layers.kit.migrate import migrate
 from layers.kit.settings import Settings, set_settings
 from layers.kit.storage import reset_storage
 from tests import support
+from tests.social import fake_platforms
+from tests.social.fake_platforms import FakePlatforms
 
 TEST_DATABASE_URL = os.environ.get("LAYERS_TEST_DATABASE_URL")
 
@@ -36,6 +41,9 @@ TEST_DATABASE_URL = os.environ.get("LAYERS_TEST_DATABASE_URL")
 # rate limits' own tests set their settings back.
 os.environ.setdefault("LAYERS_UNMETERED_ROOT_ORGS", "true")
 os.environ.setdefault("LAYERS_RATE_LIMIT_SCALE", "1000")
+# `layers` subprocesses print tables as wide as a terminal: under pytest-xdist they have none to
+# ask (stdin is the worker's pipe), so give them a wide one rather than 80 columns that fold ids.
+os.environ.setdefault("COLUMNS", "200")
 
 
 def _wipe_postgres(url: str) -> None:
@@ -47,12 +55,34 @@ def _wipe_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _worker_database(url: str) -> str:
+    """The PostgreSQL database of this pytest-xdist worker: ``test`` for a run without workers,
+    ``test_gw0``, ``test_gw1``… beside it with them (created when missing), so that parallel
+    workers never wipe each other's schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = sa.make_url(kit_db.normalize_url(url))
+    name = f"{parsed.database}_{worker}"
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     data_dir = tmp_path_factory.mktemp("layers-data")
     if TEST_DATABASE_URL:
-        _wipe_postgres(TEST_DATABASE_URL)
-        url = TEST_DATABASE_URL
+        url = _worker_database(TEST_DATABASE_URL)
+        _wipe_postgres(url)
     else:
         url = f"sqlite:///{data_dir / 'layers.db'}"
     configured = Settings(
@@ -81,6 +111,62 @@ def app(settings: Settings) -> object:
 def client(app: object) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:  # type: ignore[arg-type]
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def live_url(app: Any) -> Iterator[str]:
+    """The session's app served on a real port (for browsers, SSE and CLI subprocesses that
+    read what the tests made in-process)."""
+    port = support.free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    support.wait_for(lambda: server.started, timeout=30)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+PLATFORM_SETTINGS = (
+    "tiktok_client_key",
+    "tiktok_client_secret",
+    "tiktok_api_base",
+    "tiktok_auth_base",
+    "instagram_app_id",
+    "instagram_app_secret",
+    "instagram_graph_base",
+    "instagram_api_base",
+    "instagram_auth_base",
+)
+
+
+@pytest.fixture(scope="session")
+def fake_server(settings: Settings) -> Iterator[FakePlatforms]:
+    saved = {name: getattr(settings, name) for name in PLATFORM_SETTINGS}
+    with fake_platforms.serve(FakePlatforms()) as fake:
+        base = fake.base_url
+        settings.tiktok_client_key = fake_platforms.CLIENT_KEY
+        settings.tiktok_client_secret = fake_platforms.CLIENT_SECRET
+        settings.instagram_app_id = fake_platforms.IG_APP_ID
+        settings.instagram_app_secret = fake_platforms.IG_APP_SECRET
+        for name in ("tiktok_api_base", "tiktok_auth_base", "instagram_graph_base"):
+            setattr(settings, name, base)
+        settings.instagram_api_base = base
+        settings.instagram_auth_base = base
+        try:
+            yield fake
+        finally:
+            for name, value in saved.items():
+                setattr(settings, name, value)
+
+
+@pytest.fixture
+def fake(fake_server: FakePlatforms) -> Iterator[FakePlatforms]:
+    fake_server.reset()
+    yield fake_server
+    fake_server.reset()
 
 
 @pytest.fixture

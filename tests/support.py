@@ -216,6 +216,34 @@ def start_server(
     return server
 
 
+@contextmanager
+def layers_up(data_dir: Path, database_url: str, **env: str) -> Iterator[ServerProcess]:
+    """A real ``layers up`` on a free port with a data dir and database of its own (media URLs
+    signed for that port, quiet logs; `env` adds or overrides ``LAYERS_*`` settings), killed
+    when the block ends."""
+    port = free_port()
+    base = {
+        "LAYERS_DATA_DIR": str(data_dir),
+        "LAYERS_DATABASE_URL": database_url,
+        "LAYERS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "LAYERS_LOG_LEVEL": "WARNING",
+    }
+    process = start_server(layers_command("up", "--port", str(port)), {**base, **env}, port)
+    try:
+        yield process
+    finally:
+        process.kill()
+
+
+def artifacts_dir(tmp_path: Path, name: str) -> Path:
+    """Where a browser test saves its screenshots: ``$LAYERS_TEST_ARTIFACTS/<name>``, else the
+    test's tmp dir."""
+    base = os.environ.get("LAYERS_TEST_ARTIFACTS")
+    path = Path(base) / name if base else tmp_path / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def layers_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "layers.cli.main", *args]
 

@@ -393,6 +393,8 @@ REFUSALS_BEYOND_THE_SCHEMA = {
     "UNSUPPORTED_MEDIA_TYPE": "an uploaded file's bytes must be an image or video of its kind",
     "MEDIA_TOO_LARGE": "an uploaded file must be within its kind's size cap",
     "empty_file": "an uploaded file must have content",
+    "range_order": "since must come before until (or before now, until's default)",
+    "too_many_points": "a metrics range is capped by its granularity (744 hours, 366 days)",
 }
 # VALIDATION fields checked against a JSON Schema of the layer's template (its configSchema, a
 # command's parametersSchema), which GET /v1/layer-templates/{id} documents, not the route.

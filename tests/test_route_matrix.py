@@ -36,6 +36,8 @@ PARAM_RE = re.compile(r"{(\w+)(?::\w+)?}")
 SAMPLE_BODIES: dict[str, dict[str, Any] | None] = {
     "PUT /v1/projects/{project_id}/top-performers/{container_id}/override": {"override": "include"},
     "POST /v1/projects": ACME,
+    # multipart (a file and its kind): the matrix's JSON bodies are all bad bodies for it
+    "POST /v1/projects/{project_id}/media/upload": None,
     "PATCH /v1/projects/{project_id}": {"tagline": "New tagline"},
     "POST /v1/projects/{project_id}/keywords/refresh": None,
     "POST /v1/projects/{project_id}/influencers": {"gender": "female"},
@@ -293,6 +295,23 @@ def fill(route: APIRoute, world: World) -> str:
     return f"{path}?{urlencode(query(world))}" if query else path
 
 
+# Routes that take a multipart form (a file upload): what the matrix sends them instead of JSON.
+MULTIPART_SAMPLES: dict[str, dict[str, Any]] = {
+    "POST /v1/projects/{project_id}/media/upload": {
+        "data": {"kind": "logo"},
+        "files": {"file": ("logo.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+    },
+}
+
+
+def send(client: TestClient, method: str, route: APIRoute, path: str, **kwargs: Any) -> Any:
+    """The request the matrix makes: a route's sample JSON body, or its multipart form."""
+    form = MULTIPART_SAMPLES.get(f"{method} {route.path}")
+    if form is not None:
+        return client.request(method, path, **form, **kwargs)
+    return client.request(method, path, json=body_for(method, route), **kwargs)
+
+
 def body_for(method: str, route: APIRoute) -> dict[str, Any] | None:
     if method not in ("POST", "PATCH", "PUT"):
         return None
@@ -311,7 +330,7 @@ def test_route_declares_its_scope(method: str, route: APIRoute) -> None:
 
 @pytest.mark.parametrize(("method", "route"), PARAMS)
 def test_no_key_is_401(client: TestClient, world: World, method: str, route: APIRoute) -> None:
-    response = client.request(method, fill(route, world), json=body_for(method, route))
+    response = send(client, method, route, fill(route, world))
     assert_error(response, 401, "UNAUTHENTICATED")
 
 
@@ -327,9 +346,9 @@ def test_no_key_is_401(client: TestClient, world: World, method: str, route: API
 def test_other_organization_and_other_mode_get_404(
     client: TestClient, world: World, method: str, route: APIRoute
 ) -> None:
-    path, body = fill(route, world), body_for(method, route)
+    path = fill(route, world)
     for headers in (world.intruder.headers(), world.owner.headers(test=True)):
-        response = client.request(method, path, json=body, headers=headers)
+        response = send(client, method, route, path, headers=headers)
         assert_error(response, 404, "NOT_FOUND")
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.people import Result, run
-from tests.support import REPO, free_port, layers_command, start_server
+from tests.support import REPO, layers_up
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -136,17 +136,8 @@ def test_parsing_examples() -> None:
 
 @pytest.fixture
 def server(tmp_path: Path, isolated_database_url: str) -> Iterator[tuple[str, str]]:
-    port = free_port()
-    process = start_server(
-        layers_command("up", "--port", str(port)),
-        {"LAYERS_DATA_DIR": str(tmp_path / "data"), "LAYERS_DATABASE_URL": isolated_database_url},
-        port,
-    )
-    try:
-        _, test_key = process.keys()
-        yield process.base_url, test_key
-    finally:
-        process.kill()
+    with layers_up(tmp_path / "data", isolated_database_url) as process:
+        yield process.base_url, process.keys()[1]
 
 
 def test_every_example_of_the_page_runs(server: tuple[str, str], tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.cli.people import Result, ok, run
-from tests.support import ACME, free_port, layers_command, start_server, wait_for
+from tests.support import ACME, layers_up, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -26,17 +26,8 @@ ZONE = "America/Los_Angeles"
 
 @pytest.fixture
 def server(tmp_path: Path, isolated_database_url: str) -> Iterator[tuple[str, str]]:
-    port = free_port()
-    process = start_server(
-        layers_command("up", "--port", str(port)),
-        {"LAYERS_DATA_DIR": str(tmp_path / "data"), "LAYERS_DATABASE_URL": isolated_database_url},
-        port,
-    )
-    try:
-        _, test_key = process.keys()
-        yield process.base_url, test_key
-    finally:
-        process.kill()
+    with layers_up(tmp_path / "data", isolated_database_url) as process:
+        yield process.base_url, process.keys()[1]
 
 
 def local_hhmm(moment: datetime) -> str:

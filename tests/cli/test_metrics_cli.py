@@ -6,36 +6,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from tests.catalog.social_distribution.helpers import completed_container, project
 from tests.metrics.helpers import two_weeks_of_posts
 from tests.social.conftest import Contents, contents, quick_protocol
-from tests.support import REPO, Tenant, free_port, layers_command, wait_for
+from tests.support import REPO, Tenant, layers_command
 
 __all__ = ["contents", "quick_protocol"]
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def live_url(app: Any) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started, timeout=30)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_metrics_commands(

@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from layers.kit.settings import Settings
 from tests.console.test_browser import CHROMIUM
 from tests.metrics.helpers import two_weeks_of_posts
 from tests.social.conftest import Contents, contents, quick_protocol
-from tests.support import ACME, REPO, Tenant, free_port, ready_influencer, wait_for
+from tests.support import ACME, REPO, Tenant, ready_influencer, wait_for
 
 __all__ = ["contents", "quick_protocol"]
 
@@ -34,20 +30,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (make chromium)"),
 ]
-
-
-@pytest.fixture
-def live_url(app: Any) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started, timeout=30)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def _slideshows(client: TestClient, headers: dict[str, str], project_id: str) -> list[str]:

@@ -25,10 +25,9 @@ from tests.support import (
     ACME,
     REPO,
     ServerProcess,
-    free_port,
-    layers_command,
+    artifacts_dir,
+    layers_up,
     ready_influencer,
-    start_server,
     wait_for,
 )
 
@@ -58,27 +57,14 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path: Path, isolated_database_url: str) -> Iterator[ServerProcess]:
-    port = free_port()
-    env = {
-        "LAYERS_DATA_DIR": str(tmp_path / "data"),
-        "LAYERS_DATABASE_URL": isolated_database_url,
-        "LAYERS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "LAYERS_EXTRA_TEMPLATES": "tests.engine.plugin",
-        "LAYERS_LOG_LEVEL": "WARNING",
-    }
-    process = start_server(layers_command("up", "--port", str(port)), env, port)
-    try:
+    extra = {"LAYERS_EXTRA_TEMPLATES": "tests.engine.plugin"}
+    with layers_up(tmp_path / "data", isolated_database_url, **extra) as process:
         yield process
-    finally:
-        process.kill()
 
 
 @pytest.fixture
 def artifacts(tmp_path: Path) -> Path:
-    base = os.environ.get("LAYERS_TEST_ARTIFACTS")
-    path = Path(base) / "console" if base else tmp_path / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return artifacts_dir(tmp_path, "console")
 
 
 class Shots:

@@ -24,10 +24,9 @@ from tests.support import (
     ACME,
     REPO,
     ServerProcess,
-    free_port,
-    layers_command,
+    artifacts_dir,
+    layers_up,
     ready_influencer,
-    start_server,
     wait_for,
 )
 
@@ -54,28 +53,15 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path: Path, isolated_database_url: str) -> Iterator[ServerProcess]:
-    port = free_port()
-    env = {
-        "LAYERS_DATA_DIR": str(tmp_path / "data"),
-        "LAYERS_DATABASE_URL": isolated_database_url,
-        "LAYERS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "LAYERS_LOG_LEVEL": "WARNING",
-        # Training takes a moment, so the page shows the card moving through its stages.
-        "LAYERS_SANDBOX_LATENCY_MS": "400",
-    }
-    process = start_server(layers_command("up", "--port", str(port)), env, port)
-    try:
+    # Training takes a moment, so the page shows the card moving through its stages.
+    extra = {"LAYERS_SANDBOX_LATENCY_MS": "400"}
+    with layers_up(tmp_path / "data", isolated_database_url, **extra) as process:
         yield process
-    finally:
-        process.kill()
 
 
 @pytest.fixture
 def artifacts(tmp_path: Path) -> Path:
-    base = os.environ.get("LAYERS_TEST_ARTIFACTS")
-    path = Path(base) / "console-manage" if base else tmp_path / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return artifacts_dir(tmp_path, "console-manage")
 
 
 class Shots:

@@ -28,7 +28,13 @@ import sqlalchemy as sa
 from PIL import Image
 
 from layers.kit import db as kit_db
-from tests.support import REPO, ServerProcess, free_port, layers_command, start_server, wait_for
+from tests.support import (
+    REPO,
+    ServerProcess,
+    artifacts_dir,
+    layers_up,
+    wait_for,
+)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DOCS_SHOTS = {
@@ -53,26 +59,13 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path: Path, isolated_database_url: str) -> Iterator[ServerProcess]:
-    port = free_port()
-    env = {
-        "LAYERS_DATA_DIR": str(tmp_path / "data"),
-        "LAYERS_DATABASE_URL": isolated_database_url,
-        "LAYERS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "LAYERS_LOG_LEVEL": "WARNING",
-    }
-    process = start_server(layers_command("up", "--port", str(port)), env, port)
-    try:
+    with layers_up(tmp_path / "data", isolated_database_url) as process:
         yield process
-    finally:
-        process.kill()
 
 
 @pytest.fixture
 def artifacts(tmp_path: Path) -> Path:
-    base = os.environ.get("LAYERS_TEST_ARTIFACTS")
-    path = Path(base) / "journey" if base else tmp_path / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return artifacts_dir(tmp_path, "journey")
 
 
 class Shots:

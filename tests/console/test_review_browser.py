@@ -5,7 +5,6 @@ then Publish now from the approved content's page. Screenshots go to the artifac
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,10 +17,9 @@ from tests.console.test_browser import CHROMIUM, Shots
 from tests.support import (
     ACME,
     ServerProcess,
-    free_port,
-    layers_command,
+    artifacts_dir,
+    layers_up,
     ready_influencer,
-    start_server,
     wait_for,
 )
 
@@ -34,26 +32,13 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path: Path, isolated_database_url: str) -> Iterator[ServerProcess]:
-    port = free_port()
-    env = {
-        "LAYERS_DATA_DIR": str(tmp_path / "data"),
-        "LAYERS_DATABASE_URL": isolated_database_url,
-        "LAYERS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "LAYERS_LOG_LEVEL": "WARNING",
-    }
-    process = start_server(layers_command("up", "--port", str(port)), env, port)
-    try:
+    with layers_up(tmp_path / "data", isolated_database_url) as process:
         yield process
-    finally:
-        process.kill()
 
 
 @pytest.fixture
 def artifacts(tmp_path: Path) -> Path:
-    base = os.environ.get("LAYERS_TEST_ARTIFACTS")
-    path = Path(base) / "review" if base else tmp_path / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return artifacts_dir(tmp_path, "review")
 
 
 def _completed(api: httpx.Client, container_id: str) -> bool:

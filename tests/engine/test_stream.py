@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 import schemathesis
-import uvicorn
 from fastapi.testclient import TestClient
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from layers.app import openapi_document
 from tests.engine.helpers import execute, install, new_project, wait_for_run
-from tests.support import Tenant, assert_error, free_port, wait_for
-
-
-@pytest.fixture(scope="module")
-def live_url(app: Any) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started, timeout=30)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+from tests.support import Tenant, assert_error
 
 
 def read_events(response: httpx.Response) -> Iterator[dict[str, Any]]:

@@ -474,14 +474,18 @@ def test_finished_cron_runs_are_pruned(settings: Settings) -> None:
     try:
         wait_for(
             lambda: len(dbos.list_workflows(schedule_name=name, status="SUCCESS")) >= 2,
-            timeout=30,
+            timeout=60,
         )
     finally:
         DBOS.delete_schedule(name)
-    time.sleep(1.5)  # let a tick already started finish
+    # Let a tick that started before the schedule went finish.
+    wait_for(
+        lambda: not dbos.list_workflows(schedule_name=name, status=["PENDING", "ENQUEUED"]),
+        timeout=30,
+    )
     kept = durable.prune_cron_history(settings, older_than=timedelta(days=1), names=[name])
     assert kept == 0  # nothing is a day old
     finished = len(dbos.list_workflows(schedule_name=name, status="SUCCESS"))
     pruned = durable.prune_cron_history(settings, older_than=timedelta(0), names=[name])
     assert pruned == finished >= 2
-    assert dbos.list_workflows(schedule_name=name) == []
+    assert dbos.list_workflows(schedule_name=name, status="SUCCESS") == []

@@ -1,1 +1,1 @@
-from tests.social.conftest import contents, fake, fake_server, quick_protocol  # noqa: F401
+from tests.social.conftest import contents, quick_protocol  # noqa: F401

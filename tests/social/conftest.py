@@ -1,5 +1,7 @@
-"""Fixtures for everything that talks to a platform: the fake TikTok/Instagram server (live
-mode points at it), short protocol timings, and a content resolver for test posts."""
+"""Fixtures for everything that talks to a platform: short protocol timings and a content
+resolver for test posts. The fake TikTok/Instagram server (`fake_server`, `fake`) is in the root
+conftest: one per session, whichever directory asks first (two would fight over the settings
+that point live mode at them)."""
 
 from __future__ import annotations
 
@@ -9,53 +11,12 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.orm import Session
 
-from layers.kit.settings import Settings
 from layers.models.publishing import ScheduledPost
 from layers.publishing.content import PublishableContent, register_content_resolver
 from layers.publishing.protocol import base as protocol
 from layers.social.platforms import http
 from layers.social.platforms.instagram.publisher import ContainerPolicy
-from tests.social import fake_platforms
 from tests.social.fake_platforms import FakePlatforms
-
-PLATFORM_SETTINGS = (
-    "tiktok_client_key",
-    "tiktok_client_secret",
-    "tiktok_api_base",
-    "tiktok_auth_base",
-    "instagram_app_id",
-    "instagram_app_secret",
-    "instagram_graph_base",
-    "instagram_api_base",
-    "instagram_auth_base",
-)
-
-
-@pytest.fixture(scope="session")
-def fake_server(settings: Settings) -> Iterator[FakePlatforms]:
-    saved = {name: getattr(settings, name) for name in PLATFORM_SETTINGS}
-    with fake_platforms.serve(FakePlatforms()) as fake:
-        base = fake.base_url
-        settings.tiktok_client_key = fake_platforms.CLIENT_KEY
-        settings.tiktok_client_secret = fake_platforms.CLIENT_SECRET
-        settings.instagram_app_id = fake_platforms.IG_APP_ID
-        settings.instagram_app_secret = fake_platforms.IG_APP_SECRET
-        for name in ("tiktok_api_base", "tiktok_auth_base", "instagram_graph_base"):
-            setattr(settings, name, base)
-        settings.instagram_api_base = base
-        settings.instagram_auth_base = base
-        try:
-            yield fake
-        finally:
-            for name, value in saved.items():
-                setattr(settings, name, value)
-
-
-@pytest.fixture
-def fake(fake_server: FakePlatforms) -> Iterator[FakePlatforms]:
-    fake_server.reset()
-    yield fake_server
-    fake_server.reset()
 
 
 @pytest.fixture(autouse=True)

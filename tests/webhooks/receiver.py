@@ -30,6 +30,11 @@ def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
     return any(hmac.compare_digest(expected, signature) for signature in signatures)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the listen backlog (the default, 5, resets a burst)
+
+
 @dataclass
 class Received:
     event_id: str
@@ -96,8 +101,7 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", self.port), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO, ServerProcess, free_port, layers_command, start_server, wait_for
+from tests.support import (
+    REPO,
+    ServerProcess,
+    layers_up,
+    wait_for,
+)
 from tests.webhooks.receiver import Receiver
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -27,18 +32,8 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path: Path, isolated_database_url: str) -> Iterator[ServerProcess]:
-    port = free_port()
-    env = {
-        "LAYERS_DATA_DIR": str(tmp_path / "data"),
-        "LAYERS_DATABASE_URL": isolated_database_url,
-        "LAYERS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "LAYERS_LOG_LEVEL": "WARNING",
-    }
-    process = start_server(layers_command("up", "--port", str(port)), env, port)
-    try:
+    with layers_up(tmp_path / "data", isolated_database_url) as process:
         yield process
-    finally:
-        process.kill()
 
 
 def test_webhooks_screen_in_a_browser(

@@ -96,13 +96,14 @@ def window_of(since: datetime | None, until: datetime | None, granularity: Granu
     until = _utc(until) if until else clock.now()
     since = _utc(since) if since else until - timedelta(days=30)
     if since >= until:
-        raise Validation.field("since", "must be before until")
+        raise Validation.field("since", "must be before until", "range_order")
     window = Window(since, until, granularity)
     if len(window.buckets()) > MAX_POINTS[granularity]:
         raise Validation.field(
             "granularity",
             f"{granularity.value} buckets over this range would be more than "
             f"{MAX_POINTS[granularity]} points; choose a coarser granularity or a shorter range",
+            "too_many_points",
         )
     return window
 

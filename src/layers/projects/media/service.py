@@ -141,7 +141,9 @@ def upload_file(
     """Store a file sent from the person's disk exactly as a fetched one is stored: the same
     size cap per kind (read at most one byte past it), the type sniffed from the bytes (never
     the browser's ``Content-Type`` or the file's name), the same decoding checks and
-    dimensions, the same replace / append rule."""
+    dimensions, the same replace / append rule. Another tenant's project is a 404 before a
+    byte of the file is read."""
+    _project(session, tenant, project_id)
     spec = KINDS[kind.value]
     name = _clean_name(filename)
     source = UPLOAD_SOURCE + name
