@@ -68,14 +68,18 @@ def artifacts(tmp_path: Path) -> Path:
 
 
 class Shots:
-    def __init__(self, page: Any, directory: Path) -> None:
-        self.page, self.directory, self.taken = page, directory, 0
+    """Numbered screenshots; the names in `docs` also refresh docs/screenshots/ when
+    ``LAYERS_UPDATE_SCREENSHOTS=1``."""
 
-    def __call__(self, name: str) -> None:
+    def __init__(self, page: Any, directory: Path, docs: set[str] | None = None) -> None:
+        self.page, self.directory, self.taken = page, directory, 0
+        self.docs = DOCS_SHOTS if docs is None else docs
+
+    def __call__(self, name: str, *, full: bool = False) -> None:
         self.taken += 1
         path = self.directory / f"{self.taken:02d}-{name}.png"
-        self.page.screenshot(path=str(path))
-        if os.environ.get("LAYERS_UPDATE_SCREENSHOTS") == "1" and name in DOCS_SHOTS:
+        self.page.screenshot(path=str(path), full_page=full)
+        if os.environ.get("LAYERS_UPDATE_SCREENSHOTS") == "1" and name in self.docs:
             docs = REPO / "docs" / "screenshots"
             docs.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, docs / f"{name}.png")

@@ -9,20 +9,18 @@ not publish on the calendar, archive and restore the project. Screenshots of eac
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from layers.projects.media.fetch import sandbox as sandbox_media
 from layers.render import video
+from tests.console.test_browser import Shots
 from tests.support import (
     ACME,
-    REPO,
     ServerProcess,
     artifacts_dir,
     layers_up,
@@ -64,20 +62,6 @@ def artifacts(tmp_path: Path) -> Path:
     return artifacts_dir(tmp_path, "console-manage")
 
 
-class Shots:
-    def __init__(self, page: Any, directory: Path) -> None:
-        self.page, self.directory, self.taken = page, directory, 0
-
-    def __call__(self, name: str) -> None:
-        self.taken += 1
-        path = self.directory / f"{self.taken:02d}-{name}.png"
-        self.page.screenshot(path=str(path))
-        if os.environ.get("LAYERS_UPDATE_SCREENSHOTS") == "1" and name in DOCS_SHOTS:
-            docs = REPO / "docs" / "screenshots"
-            docs.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, docs / f"{name}.png")
-
-
 def _files(tmp_path: Path) -> tuple[Path, Path]:
     shot = tmp_path / "checkout-screen.png"
     shot.write_bytes(sandbox_media.screenshot("https://acme.example/checkout.png", "Acme Coffee"))
@@ -101,7 +85,7 @@ def test_manage_a_project_in_the_console(
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         page.set_default_timeout(20_000)
-        shot = Shots(page, artifacts)
+        shot = Shots(page, artifacts, DOCS_SHOTS)
 
         page.goto(f"{server.base_url}/")
         page.fill("input[name=apiKey]", test_key)

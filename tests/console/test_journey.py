@@ -15,7 +15,6 @@ copied to docs/screenshots/ (shown in docs/console.md).
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -28,8 +27,8 @@ import sqlalchemy as sa
 from PIL import Image
 
 from layers.kit import db as kit_db
+from tests.console.test_browser import Shots
 from tests.support import (
-    REPO,
     ServerProcess,
     artifacts_dir,
     layers_up,
@@ -66,22 +65,6 @@ def server(tmp_path: Path, isolated_database_url: str) -> Iterator[ServerProcess
 @pytest.fixture
 def artifacts(tmp_path: Path) -> Path:
     return artifacts_dir(tmp_path, "journey")
-
-
-class Shots:
-    """Numbered full-page screenshots; the main ones also refresh docs/screenshots/."""
-
-    def __init__(self, page: Any, directory: Path, docs: set[str]) -> None:
-        self.page, self.directory, self.docs, self.taken = page, directory, docs, 0
-
-    def __call__(self, name: str, *, full: bool = False) -> None:
-        self.taken += 1
-        path = self.directory / f"{self.taken:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=full)
-        if os.environ.get("LAYERS_UPDATE_SCREENSHOTS") == "1" and name in self.docs:
-            docs = REPO / "docs" / "screenshots"
-            docs.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, docs / f"{name}.png")
 
 
 def picture(path: Path, size: tuple[int, int], color: str) -> Path:
