@@ -20,7 +20,7 @@ NODE_DEPS := $(VENV)/node/node_modules/typescript/package.json
 SDK_GENERATOR := openapi-python-client==0.29.1
 SDKGEN := $(VENV)/sdkgen/bin/openapi-python-client
 
-.PHONY: up test fuzz lint format chromium clean
+.PHONY: up test fuzz lint format chromium espeak clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required" >&2; exit 1; }
@@ -31,11 +31,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-up: $(STAMP)
+up: $(STAMP) espeak
 	$(BIN)/layers up --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(NODE_DEPS) $(SDKGEN) chromium lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+test: $(STAMP) $(NODE_DEPS) $(SDKGEN) chromium espeak lint
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Schemathesis over the whole OpenAPI document with many more examples per operation than the
 # suite's 25 (tests/test_openapi_fuzz.py reads LAYERS_FUZZ_EXAMPLES). On PostgreSQL, set
@@ -57,20 +57,28 @@ $(SDKGEN): | $(BIN)/python
 	$(VENV)/sdkgen/bin/python -m pip install --quiet '$(SDK_GENERATOR)'
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/ruff check src tests bench migrations scripts
+	$(BIN)/ruff format --check src tests bench migrations scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench migrations
-	$(BIN)/ruff format src tests bench migrations
+	$(BIN)/ruff check --fix src tests bench migrations scripts
+	$(BIN)/ruff format src tests bench migrations scripts
 
 # Browser tests drive Debian's chromium; install it when it is missing.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing chromium for the browser tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
+
+# Videos are voiced offline by Debian's espeak-ng (docs/content.md, Sound); install it when it
+# is missing. Without it (no root, no network) videos get a music bed instead of a voice.
+espeak:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+		echo "installing espeak-ng for offline voice-overs"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) \
+		|| echo "espeak-ng not installed: videos get a music bed instead of a voice"; }
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -3,9 +3,10 @@
 * Slideshow: `compose.slideshow` (brand visuals: source backdrops, avatar, screenshots in a
   phone frame, logo, wrapped text) for 6 slides + thumbnail, against bare Pillow drawing of
   6 frames of the same size (a gradient and one line of text each) saved as JPEG.
-* Video: `compose.video_clip` (hook card, 3 beats of footage with text overlays, end card;
-  10 s, 1080×1920, H.264) against bare ffmpeg encoding the same number of frames
-  (10 s of a still 1080×1920 image, decoded once a second) with the same encoder settings.
+* Video: `clip.video_clip` (hook card, 3 beats of footage with text overlays, end card;
+  10 s, 1080×1920, H.264, and its soundtrack: a music bed, loudness-normalised, AAC) against
+  bare ffmpeg encoding the same number of frames (10 s of a still 1080×1920 image, decoded
+  once a second) with the same encoder settings.
 
     .venv/bin/python bench/render.py [--repeat 3]
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from layers.render import compose, drawing, video
+from layers.render.clip import video_clip
 from layers.render.drawing import HEIGHT, WIDTH
 
 
@@ -107,7 +109,7 @@ def main() -> None:
         def clip() -> None:
             out = tmp / "clip"
             out.mkdir(exist_ok=True)
-            compose.video_clip(brand, TEXTS[0], TEXTS[1:4], TEXTS[5], out)
+            video_clip(brand, TEXTS[0], TEXTS[1:4], TEXTS[5], out)
 
         rows = [
             ("6-slide slideshow", timed(slideshow, args.repeat),

@@ -46,6 +46,15 @@ os.environ.setdefault("LAYERS_RATE_LIMIT_SCALE", "1000")
 os.environ.setdefault("COLUMNS", "200")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with `slow` tests (server processes, browsers) first, in their order: the workers
+    take a file at a time in collection order (`--no-loadscope-reorder` in the Makefile), so
+    the long files start early and the short ones fill in at the end instead of one worker
+    finishing a browser journey alone."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept within
+
+
 def _wipe_postgres(url: str) -> None:
     engine = sa.create_engine(kit_db.normalize_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:

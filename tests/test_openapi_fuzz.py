@@ -395,6 +395,9 @@ REFUSALS_BEYOND_THE_SCHEMA = {
     "empty_file": "an uploaded file must have content",
     "range_order": "since must come before until (or before now, until's default)",
     "too_many_points": "a metrics range is capped by its granularity (744 hours, 366 days)",
+    "one_budget": "an ad campaign has exactly one of a daily and a lifetime budget",
+    "int_type": "an integer field takes a JSON integer: 854.0 (an integer to JSON Schema) is "
+    "refused like a string or a boolean, by design (no lax coercion)",
 }
 # VALIDATION fields checked against a JSON Schema of the layer's template (its configSchema, a
 # command's parametersSchema), which GET /v1/layer-templates/{id} documents, not the route.

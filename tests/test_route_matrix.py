@@ -118,6 +118,30 @@ SAMPLE_BODIES: dict[str, dict[str, Any] | None] = {
     "POST /v1/webhook-endpoints/{endpoint_id}/rotate-secret": None,
     "POST /v1/webhook-endpoints/{endpoint_id}/test": {},
     "POST /v1/webhook-deliveries/{delivery_id}/replay": None,
+    # ads (issue 17)
+    "POST /v1/projects/{project_id}/ads/ad-accounts/oauth-url": {
+        "platform": "meta_ads",
+        "returnUrl": "http://localhost:3000/connected",
+    },
+    "POST /v1/projects/{project_id}/ads/{platform}/campaigns": {
+        "adAccountId": "aac_01J00000000000000000000000",
+        "name": "Matrix",
+        "outcome": "app_installs",
+        "dailyBudgetCents": 5000,
+    },
+    "PATCH /v1/projects/{project_id}/ads/{platform}/defaults": {"killSwitchActive": False},
+    "PATCH /v1/projects/{project_id}/ads/{platform}/campaigns/{campaign_id}/authority": {
+        "authority": {"creative": "draft"}
+    },
+    "POST /v1/projects/{project_id}/ads/optimizer/run": {
+        "layerId": "lyr_01J00000000000000000000000",
+        "platform": "meta_ads",
+    },
+    "POST /v1/projects/{project_id}/ads/{platform}/pending/{pending_id}/approve": {},
+    "POST /v1/projects/{project_id}/ads/{platform}/pending/{pending_id}/reject": {"reason": "No"},
+    "POST /v1/projects/{project_id}/ads/{platform}/content-refresh": {
+        "layerId": "lyr_01J00000000000000000000000"
+    },
 }
 
 # Routes whose path names a global object (the same for every organization and mode).
@@ -231,25 +255,31 @@ def new_media_and_post(project_id: str, container_id: str) -> tuple[str, str]:
 
 # How to produce each path parameter for an object owned by `world.owner` (live mode).
 PATH_FIXTURES: dict[str, Callable[[World], str]] = {
-    name: (lambda world, name=name: world.ids[name])  # type: ignore[misc]
-    for name in (
-        "project_id",
-        "influencer_id",
-        "job_id",
-        "key_id",
-        "layer_id",
-        "project_layer_id",
-        "run_id",
-        "template_id",
-        "social_account_id",
-        "state",
-        "container_id",
-        "media_id",
-        "scheduled_post_id",
-        "org_id",
-        "endpoint_id",
-        "delivery_id",
-    )
+    # ads (issue 17): a path platform, and ids that exist for no one
+    "platform": lambda world: "meta",
+    "campaign_id": lambda world: "cmp_01J00000000000000000000000",
+    "pending_id": lambda world: "pa_01J00000000000000000000000",
+    **{
+        name: (lambda world, name=name: world.ids[name])  # type: ignore[misc]
+        for name in (
+            "project_id",
+            "influencer_id",
+            "job_id",
+            "key_id",
+            "layer_id",
+            "project_layer_id",
+            "run_id",
+            "template_id",
+            "social_account_id",
+            "state",
+            "container_id",
+            "media_id",
+            "scheduled_post_id",
+            "org_id",
+            "endpoint_id",
+            "delivery_id",
+        )
+    },
 }
 
 
@@ -261,6 +291,10 @@ QUERY_FIXTURES: dict[str, Callable[[World], dict[str, str]]] = {
     },
     "/v1/projects/{project_id}/top-performers": lambda world: {"metric": "views"},
     "/v1/projects/{project_id}/social/oauth-status": lambda world: {"state": world.ids["state"]},
+    "/v1/projects/{project_id}/ads-metrics": lambda world: {
+        "scope": "project",
+        "id": world.ids["project_id"],
+    },
 }
 
 

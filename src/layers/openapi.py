@@ -92,11 +92,15 @@ TAGS: dict[str, str] = {
     "retry and cancel.",
     "Webhooks": "Signed event deliveries to your endpoints: endpoints, secrets, deliveries, "
     "replay.",
+    "Ads": "Meta and TikTok ad accounts, campaigns and ads; the ad layers' authority, "
+    "optimizer runs with their decisions, pending actions to approve, content refresh, and "
+    "ads metrics (integer cents).",
     "Operations": "Health of the deployment.",
 }
 
 # (path prefix, tag), first match wins; "{}" stands for any path parameter.
 RESOURCE_TAGS: tuple[tuple[str, str], ...] = (
+    ("/v1/projects/{}/ads", "Ads"),
     ("/v1/layer-templates", "Catalog"),
     ("/v1/layers/{}/runs", "Runs"),
     ("/v1/runs", "Runs"),
@@ -255,6 +259,19 @@ SPECIFIC_ERRORS: dict[str, dict[int, tuple[str, ...]]] = {
     "rejectContent": _STATE,
     "rescheduleScheduledPost": _STATE,
     "retryScheduledPost": {409: ("CONFLICT", "OUTCOME_UNKNOWN")},
+    "createAdAccountOauthUrl": {
+        409: ("CONFLICT",),
+        422: ("RETURN_URL_NOT_ALLOWED", "PLATFORM_NOT_CONFIGURED"),
+    },
+    "createAdCampaign": {
+        403: ("AUTHORITY_DENIED",),
+        409: ("CONFLICT",),
+        502: ("PLATFORM_ERROR",),
+    },
+    "runAdsOptimizer": _STATE,
+    "refreshAdContent": _STATE,
+    "approvePendingAdAction": {403: ("AUTHORITY_DENIED",), 409: ("CONFLICT",)},
+    "rejectPendingAdAction": _STATE,
 }
 
 _CAMEL_PART = re.compile(r"[^0-9a-zA-Z]+")

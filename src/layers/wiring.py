@@ -22,7 +22,10 @@ import threading
 
 from fastapi import APIRouter
 
-from layers.catalog import social_distribution
+from layers.ads import public_router as ads_public_api
+from layers.ads import router as ads_api
+from layers.ads import workflows as ads_workflows
+from layers.catalog import meta_ad_manager, social_distribution, tiktok_ad_manager
 from layers.catalog.social_distribution import replanning as social_distribution_replanning
 from layers.catalog.social_distribution import workflows as social_distribution_workflows
 from layers.console.router import mount as mount_console
@@ -93,10 +96,15 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     publish_now_api.router,
     webhooks_api.router,
     metrics_api.router,
+    ads_api.router,
 )
 rate_limit_classes.annotate(API_ROUTERS)  # each route's bucket, in the OpenAPI document
 # Routes outside the Partner API's document: signed media and the OAuth callback.
-PUBLIC_ROUTERS: tuple[APIRouter, ...] = (kit_media_api.router, social_public_api.router)
+PUBLIC_ROUTERS: tuple[APIRouter, ...] = (
+    kit_media_api.router,
+    social_public_api.router,
+    ads_public_api.router,
+)
 
 # Every module that declares workflows or steps (imported above; named here so that adding
 # one is a visible line, and so that no import is "unused").
@@ -112,6 +120,7 @@ WORKFLOW_MODULES = (
     social_distribution_workflows,
     webhooks_workflows,
     metrics_workflows,
+    ads_workflows,
 )
 
 CRONS: tuple[durable.Cron, ...] = (
@@ -132,7 +141,11 @@ def wire() -> None:
     with _wired:
         if _done:
             return
-        for template in social_distribution.TEMPLATES:
+        for template in (
+            *social_distribution.TEMPLATES,
+            *meta_ad_manager.TEMPLATES,
+            *tiktok_ad_manager.TEMPLATES,
+        ):
             registry.register(template)
         publishing_content.register_content_resolver(resolver.resolve_container, default=True)
         review.plug_schedule_promoter(schedule_promotion.promote)

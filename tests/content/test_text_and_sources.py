@@ -34,12 +34,16 @@ def test_offline_writer_is_deterministic_and_on_brief() -> None:
     assert writer.hooks(BRIEF, 5, "s") == writer.hooks(BRIEF, 5, "s")
     hooks = writer.hooks(BRIEF, 5, "s")
     assert len(set(hooks)) == 5 and all("\\n" in h for h in hooks)
-    slides = writer.adapt_slides(BRIEF, ["3 tips", "1. a", "2. b", "3. c", "save"], "sleep", "s")
+    source = ["3 tips", "1. Sleep early", "2. Drink water", "3. Walk more", "save"]
+    slides = writer.adapt_slides(BRIEF, source, "sleep", "s")
     assert len(slides) == 5 and "Acme Coffee" in slides[-1]
-    assert slides[1].startswith("1. a")
+    # The source's structure (a numbered list), none of its lines.
+    assert [s[:3] for s in slides[1:4]] == ["1. ", "2. ", "3. "]
+    assert not {"Sleep early", "Drink water", "Walk more"} & {s[3:].rstrip(".") for s in slides}
     built = writer.build_slides(BRIEF, "Hook", 6, "s")
     assert len(built) == 5 and "Acme Coffee" in built[-1]
-    assert "Acme Coffee" in writer.caption(BRIEF, "Hook\\nPayoff", "s")
+    caption = writer.caption(BRIEF, "Hook\\nPayoff", "s", slides=built)
+    assert caption and caption == writer.caption(BRIEF, "Hook\\nPayoff", "s", slides=built)
 
 
 def completion(payload: dict[str, object]) -> httpx.Response:
@@ -57,7 +61,10 @@ def test_openai_writer_speaks_chat_completions() -> None:
     assert writer.hooks(BRIEF, 2, "s") == ["Setup\\nPayoff", "Two\\nThree"]
     sent = json.loads(route.calls[0].request.content)
     assert route.calls[0].request.headers["Authorization"] == "Bearer sk-test"
-    assert sent["model"] == "tiny-model" and sent["response_format"] == {"type": "json_object"}
+    assert sent["model"] == "tiny-model"
+    assert sent["response_format"]["type"] == "json_schema"
+    assert sent["response_format"]["json_schema"]["strict"] is True
+    assert sent["response_format"]["json_schema"]["schema"]["required"] == ["hooks"]
     assert (
         "witty" in sent["messages"][0]["content"]
         and "Acme Coffee" in sent["messages"][0]["content"]

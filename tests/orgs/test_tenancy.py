@@ -106,6 +106,7 @@ def siblings(client: TestClient) -> Siblings:
             "run_id": layer["installRunId"],
             "org_id": a["id"],
             "endpoint_id": endpoint.json()["endpoint"]["id"],
+            "platform": "meta",  # the ads routes' path platform
         },
     )
 

@@ -10,6 +10,7 @@ import typer
 from layers.cli import (
     account,
     admin,
+    ads,
     content,
     credits,
     layers_cmd,
@@ -89,6 +90,7 @@ app.add_typer(media.influencers_app, name="influencers")
 app.add_typer(social.social_app, name="social")
 app.add_typer(posts.posts_app, name="posts")
 app.add_typer(metrics.metrics_app, name="metrics")
+app.add_typer(ads.ads_app, name="ads")
 app.add_typer(webhooks.webhooks_app, name="webhooks")
 app.add_typer(credits.credits_app, name="credits")
 admin.orgs_app.add_typer(credits.credits_admin_app, name="credits")  # operator: on the database

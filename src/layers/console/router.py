@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from layers.console import twins
 from layers.console.routes import (
     accounts,
+    ads,
     analytics,
     content,
     generate,
@@ -47,6 +48,7 @@ SCREENS: tuple[ModuleType, ...] = (
     review,
     schedule,
     analytics,
+    ads,
     accounts,
     runs,
     webhooks,

@@ -105,6 +105,25 @@ API_TWINS: dict[str, str] = {
     "POST /console/webhook-deliveries/{delivery_id}/replay": (
         "POST /v1/webhook-deliveries/{delivery_id}/replay"
     ),
+    # ads (issue 17)
+    "POST /console/projects/{project_id}/ads/connect": (
+        "POST /v1/projects/{project_id}/ads/ad-accounts/oauth-url"
+    ),
+    "POST /console/layers/{layer_id}/ads/optimize": (
+        "POST /v1/projects/{project_id}/ads/optimizer/run"
+    ),
+    "POST /console/layers/{layer_id}/ads/refresh": (
+        "POST /v1/projects/{project_id}/ads/{platform}/content-refresh"
+    ),
+    "POST /console/layers/{layer_id}/ads/authority": (
+        "PATCH /v1/projects/{project_id}/ads/{platform}/defaults"
+    ),
+    "POST /console/layers/{layer_id}/ads/pending/{pending_id}/approve": (
+        "POST /v1/projects/{project_id}/ads/{platform}/pending/{pending_id}/approve"
+    ),
+    "POST /console/layers/{layer_id}/ads/pending/{pending_id}/reject": (
+        "POST /v1/projects/{project_id}/ads/{platform}/pending/{pending_id}/reject"
+    ),
 }
 """Mutating console routes → their Partner API twin."""
 
@@ -182,6 +201,18 @@ READ_TWINS: dict[str, tuple[str, ...]] = {
     "GET /console/webhooks/{endpoint_id}": (
         "GET /v1/webhook-endpoints/{endpoint_id}",
         "GET /v1/webhook-endpoints/{endpoint_id}/deliveries",
+    ),
+    "GET /console/projects/{project_id}/ads": (
+        "GET /v1/projects/{project_id}/ads/ad-accounts",
+        "GET /v1/projects/{project_id}/layers",
+    ),
+    "GET /console/layers/{layer_id}/ads": (
+        "GET /v1/layers/{layer_id}",
+        "GET /v1/projects/{project_id}/ads/ad-accounts",
+        "GET /v1/projects/{project_id}/ads/ads",
+        "GET /v1/projects/{project_id}/ads/{platform}/defaults",
+        "GET /v1/projects/{project_id}/ads/{platform}/pending",
+        "GET /v1/projects/{project_id}/ads/optimizer/runs/{run_id}",
     ),
 }
 """Console pages → the API reads that show the same data."""

@@ -125,6 +125,7 @@ def _out(container: ContentContainer, current: list[ContainerAsset]) -> Containe
         hashtags=list(container.hashtags or []),
         first_comment=container.first_comment,
         slide_texts=list(container.slide_texts or []),
+        providers=dict(container.providers or {}),
         preview=preview,
         assets=assets,
         job_id=container.job_id,

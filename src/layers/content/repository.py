@@ -14,6 +14,7 @@ from layers.kit.repository import TenantRepository
 from layers.models.content import AppMedia, ContainerAsset, ContentContainer
 from layers.models.projects import Influencer, ProjectHashtag
 from layers.models.publishing import ScheduledPost
+from layers.projects.keywords.research import CURATION_FLOOR
 
 containers = TenantRepository(ContentContainer, "cnt", "content")
 
@@ -82,15 +83,42 @@ def demo_video(session: Session, project_id: str, media_id: str | None) -> AppMe
 
 
 def best_hashtags(session: Session, project_id: str, limit: int) -> list[str]:
-    """The keyword bank's best hashtags, best first."""
+    """The keyword bank's best hashtags at or above the curation floor, best first."""
     return list(
         session.scalars(
             sa.select(ProjectHashtag.hashtag)
-            .where(ProjectHashtag.project_id == project_id)
+            .where(
+                ProjectHashtag.project_id == project_id,
+                ProjectHashtag.score >= CURATION_FLOOR,
+            )
             .order_by(ProjectHashtag.score.desc(), ProjectHashtag.hashtag)
             .limit(limit)
         )
     )
+
+
+def caption_history(session: Session, container_id: str, limit: int) -> tuple[int, list[str]]:
+    """Where `container_id` sits in its project's feed: how many of the project's containers
+    were created before it, and the captions of the latest `limit` of them, newest first.
+    (Ids are ULIDs: creation order, fixed when the request is made, so concurrent
+    generations still see distinct positions.)"""
+    container = session.get(ContentContainer, container_id)
+    if container is None:
+        return 0, []
+    before = sa.and_(
+        ContentContainer.project_id == container.project_id,
+        ContentContainer.id < container.id,
+    )
+    position = (
+        session.scalar(sa.select(sa.func.count()).select_from(ContentContainer).where(before)) or 0
+    )
+    captions = session.scalars(
+        sa.select(ContentContainer.caption)
+        .where(before, ContentContainer.caption.is_not(None))
+        .order_by(ContentContainer.id.desc())
+        .limit(limit)
+    )
+    return int(position), [c for c in captions if c]
 
 
 def remixed_sources(session: Session, project_id: str) -> set[str]:
@@ -206,6 +234,7 @@ def complete(
             caption=texts["caption"],
             hashtags=texts["hashtags"],
             slide_texts=[texts["hook"], *texts["body"], texts["end"]],
+            providers=texts.get("providers") or {},
             completed_at=now,
             last_error=None,
             updated_at=now,

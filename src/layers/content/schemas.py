@@ -145,6 +145,13 @@ class ContainerOut(ApiModel):
     hashtags: list[str]
     first_comment: str | None
     slide_texts: list[str]
+    providers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Which provider made each part of the current generation: `text` (the "
+        "text writer: `offline-en` is the built-in English writer, used in test mode and when "
+        "no text model is configured, whatever the project's language), `hashtags`, and, "
+        "for the media, `speech` and `images`.",
+    )
     preview: Preview | None
     assets: list[AssetOut]
     job_id: str | None

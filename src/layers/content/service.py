@@ -104,7 +104,8 @@ def hooks(session: Session, tenant: TenantScope, project_id: str, limit: int) ->
     return HookBank(
         project_id=project.id,
         brand_voice=brief.brand_voice,
-        language=brief.language,
+        # The offline writer writes English whatever the project's language: say so.
+        language="en" if writer.provider == "offline-en" else brief.language,
         hooks=writer.hooks(brief, limit, seed=f"{project.id}:{project.updated_at.isoformat()}"),
     )
 

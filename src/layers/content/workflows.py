@@ -8,6 +8,7 @@ a step re-run after a crash converges on the same result.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,15 @@ from typing import Any
 from dbos import DBOS
 from sqlalchemy.orm import Session
 
+from layers.content import backgrounds as scenes
 from layers.content import repository, service
 from layers.content.inputs import WORKFLOW, GenerateInput
 from layers.content.sources import service as sources
+from layers.content.speech.base import SpeechUnavailable
+from layers.content.speech.registry import fallback as speech_fallback
+from layers.content.speech.registry import speech_writer
 from layers.content.text import hashtags_for
-from layers.content.writers.base import Brief
+from layers.content.writers.base import Brief, CaptionContext
 from layers.content.writers.registry import text_writer
 from layers.events import service as events
 from layers.jobs import service as jobs
@@ -34,13 +39,15 @@ from layers.models.content import ContainerAsset, ContentContainer
 from layers.models.projects import Influencer, Project
 from layers.orgs.wallet import service as wallet
 from layers.projects.media.service import live_media
-from layers.render import compose, drawing
+from layers.render import audio, clip, compose, drawing
 from layers.render.video import RenderError
 from layers.sources.registry import source_catalog
 
 SLIDESHOW_BUILDER_SLIDES = 6
 VIDEO_BEATS = 3
 RASTER = ("image/png", "image/jpeg", "image/webp")
+
+_log = logging.getLogger("layers.content")
 
 
 def _keys(media: list[Any], limit: int) -> list[str]:
@@ -114,6 +121,9 @@ def prepare(inp: GenerateInput) -> dict[str, Any]:
 
 @DBOS.step(name="content.write", retries_allowed=True, max_attempts=3, interval_seconds=2.0)
 def write(inp: GenerateInput, plan: dict[str, Any]) -> dict[str, Any]:
+    """Every text of the container, and which provider wrote it (``providers``): slides,
+    caption (varied against the project's recent captions), hashtags chosen from the
+    curated bank only (whatever a model answers, a tag outside the bank is dropped)."""
     jobs.advance(inp.job_id, stage="writing", progress=0.2)
     brief = Brief(**plan["brief"])
     writer = text_writer(plan["livemode"])
@@ -134,14 +144,20 @@ def write(inp: GenerateInput, plan: dict[str, Any]) -> dict[str, Any]:
         rest = writer.build_slides(brief, hook, count, seed)
         body, end = rest[:-1], rest[-1]
     if _is_video(fmt):
-        body = (body * VIDEO_BEATS)[:VIDEO_BEATS] if body else [hook] * VIDEO_BEATS
-    caption = writer.caption(brief, hook, seed)
+        body = body[:VIDEO_BEATS]
+    with get_database().transaction(write=False) as session:
+        position, recent = repository.caption_history(session, inp.container_id, 9)
+    context = CaptionContext(position=position, recent=recent)
+    caption = writer.caption(brief, hook, seed, slides=[*body, end], context=context)
+    bank = list(plan["hashtags"])
+    hashtags = [tag for tag in writer.hashtags(brief, bank, hook, seed) if tag in bank]
     return {
         "hook": hook,
         "body": body,
         "end": end,
         "caption": caption,
-        "hashtags": plan["hashtags"],
+        "hashtags": list(dict.fromkeys(hashtags)),
+        "providers": {"text": writer.provider, "hashtags": f"{writer.provider}+bank"},
     }
 
 
@@ -150,10 +166,10 @@ def _is_video(fmt: str) -> bool:
 
 
 def _visuals(plan: dict[str, Any], storage: Any) -> compose.Visuals:
-    def load(key: str | None) -> Any:
+    def load(key: str | None, at_least: tuple[int, int] | None = None) -> Any:
         if not key or not storage.exists(key):
             return None
-        return drawing.open_image(storage.path(key).read_bytes())
+        return drawing.open_image(storage.path(key).read_bytes(), at_least=at_least)
 
     influencer = plan["influencer"] or {}
     source = plan["source"] or {}
@@ -167,8 +183,63 @@ def _visuals(plan: dict[str, Any], storage: Any) -> compose.Visuals:
         screenshots=[img for img in (load(k) for k in plan["screenshot_keys"]) if img],
         avatar=load(influencer.get("image_key")),
         persona_name=influencer.get("name"),
-        backgrounds=[img for img in (load(k) for k in source.get("slide_keys") or []) if img],
+        backgrounds=[
+            img
+            for img in (load(k, drawing.BACKDROP_SOURCE) for k in source.get("slide_keys") or [])
+            if img
+        ],
+        scene=load(plan.get("scene_key")),
     )
+
+
+@DBOS.step(name="content.backgrounds", retries_allowed=True, max_attempts=3, interval_seconds=2.0)
+def backgrounds(inp: GenerateInput, plan: dict[str, Any]) -> dict[str, str | None]:
+    """The generated background of a slideshow without source pictures (live mode with an
+    image model; nothing otherwise) — a step of its own: a slow network call, retried."""
+    storage = get_storage(get_settings())
+    prefix = f"content/{inp.container_id}/g{inp.generation}"
+    return scenes.make_scene(plan, prefix, storage, seed=plan["seed"])
+
+
+def _spoken_language(plan: dict[str, Any], texts: dict[str, Any]) -> str:
+    """The language the script is written in: an offline writer says which
+    (``offline-en``), a model writes in the brief's."""
+    provider = str((texts.get("providers") or {}).get("text") or "")
+    if provider.startswith("offline-"):
+        return provider.removeprefix("offline-")
+    return str(plan["brief"].get("language") or "en")
+
+
+@DBOS.step(name="content.speak")
+def speak(inp: GenerateInput, plan: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
+    """A video's voice-over (or music bed), stored next to the container's media: which
+    engine made it, and one slot per scene (the scenes' durations). A failing live engine
+    falls back to the offline one, and the container records which spoke."""
+    if not _is_video(plan["format"]):
+        return {}
+    language = _spoken_language(plan, texts)
+    parts = [texts["hook"], *texts["body"], texts["end"]]
+    writer = speech_writer(plan["livemode"], language, plan["palette_seed"])
+    storage = get_storage(get_settings())
+    with tempfile.TemporaryDirectory(prefix="layers-speech-") as tmp:
+        try:
+            try:
+                speech = writer.speak(parts, Path(tmp), language=language)
+            except SpeechUnavailable as exc:
+                _log.warning("speech by %s failed (%s); speaking offline", writer.provider, exc)
+                speech = speech_fallback(writer, language, plan["palette_seed"]).speak(
+                    parts, Path(tmp), language=language
+                )
+        except (RenderError, SpeechUnavailable) as exc:
+            raise RenderFailed(f"no soundtrack: {exc}") from exc
+        key = f"content/{inp.container_id}/g{inp.generation}/{speech.path.name}"
+        storage.put(key, speech.path.read_bytes(), "audio/wav")
+    return {
+        "key": key,
+        "provider": speech.provider,
+        "voiced": speech.voiced,
+        "slots": list(speech.slots),
+    }
 
 
 @DBOS.step(name="content.render")
@@ -187,13 +258,23 @@ def render(inp: GenerateInput, plan: dict[str, Any], texts: dict[str, Any]) -> l
             base_key = plan["demo_key"] or (plan["source"] or {}).get("clip_key")
             if base_key and storage.exists(base_key):
                 visuals.base_video = storage.path(base_key)
+            voice = plan.get("speech") or {}
+            soundtrack = None
+            if voice.get("key") and storage.exists(voice["key"]):
+                soundtrack = audio.Soundtrack(
+                    storage.path(voice["key"]), bool(voice["voiced"]), tuple(voice["slots"])
+                )
             try:
-                rendered = compose.video_clip(
+                rendered = clip.video_clip(
                     visuals,
                     texts["hook"],
                     texts["body"],
                     texts["end"],
                     out_dir,
+                    soundtrack=soundtrack,
+                    # The source's own footage carries its caption: never under ours.
+                    footage_is_source=not plan["demo_key"],
+                    seed=plan["palette_seed"],
                     preset=settings.render_preset,
                     progress=progress,
                 )
@@ -308,6 +389,15 @@ def generate(inp: GenerateInput) -> str:
         with reported_failure(inp.job_id):
             plan = prepare(inp)
             texts = write(inp, plan)
+            scene = backgrounds(inp, plan)
+            plan = {**plan, "scene_key": scene["key"]}
+            providers = {**(texts.get("providers") or {}), "images": scene["provider"]}
+            texts = {**texts, "providers": providers}
+            voice = speak(inp, plan, texts)
+            if voice:
+                plan = {**plan, "speech": voice}
+                providers = {**(texts.get("providers") or {}), "speech": voice["provider"]}
+                texts = {**texts, "providers": providers}
             assets = render(inp, plan, texts)
             finalize(inp, texts, assets)
     except BaseException as exc:

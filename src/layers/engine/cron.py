@@ -8,7 +8,7 @@ from typing import Any
 
 from croniter import croniter
 
-from layers.engine.templates import config_cron
+from layers.engine.templates import config_cron, config_crons
 from layers.kit.errors import Validation
 
 
@@ -32,7 +32,16 @@ def next_after(expression: str, after: datetime) -> datetime:
 def check_config_cron(config: Mapping[str, Any]) -> None:
     """422 naming ``config.schedule.cron`` when the layer's cron override does not parse."""
     schedule = config.get("schedule")
-    if not isinstance(schedule, Mapping) or "cron" not in schedule:
+    if not isinstance(schedule, Mapping):
+        return
+    for command_id, own in config_crons(config).items():
+        if not cron_is_valid(own):
+            raise Validation.field(
+                f"config.schedule.crons.{command_id}",
+                "must be a cron expression of five fields (minute hour day month weekday), in UTC",
+                "cron_invalid",
+            )
+    if "cron" not in schedule:
         return
     cron = config_cron(config)
     if cron is None or not cron_is_valid(cron):

@@ -106,6 +106,9 @@ class Template:
     validate: Validate | None = None
     on_uninstall: OnUninstall | None = None
     singleton: bool = False
+    per_command_crons: bool = False
+    """Each scheduled command may have its own cron override, ``config.schedule.crons.<id>``
+    (a template with several scheduled commands of different cadences)."""
 
     def command(self, command_id: str) -> Command | None:
         return self.commands.get(command_id)
@@ -116,6 +119,9 @@ class Template:
     @property
     def has_cron_override(self) -> bool:
         return any(cmd.cron_override for cmd in self.commands.values())
+
+    def cron_override_commands(self) -> list[str]:
+        return [cid for cid, cmd in self.scheduled_commands().items() if cmd.cron_override]
 
     @cached_property
     def config_validator(self) -> jsonschema.Draft202012Validator:
@@ -140,6 +146,20 @@ class Template:
                 "command; the template default applies when absent.",
             },
         )
+        if self.per_command_crons:
+            schedule["properties"].setdefault(
+                "crons",
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "description": "Per command: a cron override (5 fields, UTC) of that "
+                    "scheduled command alone; wins over schedule.cron.",
+                    "properties": {
+                        cid: {"type": "string", "maxLength": 120}
+                        for cid in self.cron_override_commands()
+                    },
+                },
+            )
         return schema
 
 
@@ -149,10 +169,20 @@ def cron_for(template: Template, command_id: str, config: Mapping[str, Any]) -> 
     if command is None or command.trigger != "scheduled":
         return None
     if command.cron_override:
-        override = config_cron(config)
+        own = config_crons(config).get(command_id) if template.per_command_crons else None
+        override = own or config_cron(config)
         if override:
             return override
     return command.default_cron
+
+
+def config_crons(config: Mapping[str, Any]) -> dict[str, str]:
+    """``config.schedule.crons``: per-command overrides (templates with `per_command_crons`)."""
+    schedule = config.get("schedule")
+    crons = schedule.get("crons") if isinstance(schedule, Mapping) else None
+    if not isinstance(crons, Mapping):
+        return {}
+    return {str(k): v for k, v in crons.items() if isinstance(v, str)}
 
 
 def config_cron(config: Mapping[str, Any]) -> str | None:

@@ -40,6 +40,8 @@ EVENT_TYPES = frozenset(
         "lease_request.assigned",
         "lease_request.rejected",
         "test.ping",
+        "ads.optimizer.run.completed",
+        "approval.dispatched",
     }
 )
 

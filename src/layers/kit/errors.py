@@ -206,6 +206,12 @@ class ApprovalRequired(LayersError):
     code, status = "APPROVAL_REQUIRED", 403
 
 
+class AuthorityDenied(LayersError):
+    """An ads write that the layer's authority forbids (an axis ``off``, or the kill switch)."""
+
+    code, status = "AUTHORITY_DENIED", 403
+
+
 class ContentRejected(LayersError):
     """Scheduling or publishing a container a reviewer rejected."""
 

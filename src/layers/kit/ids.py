@@ -38,6 +38,15 @@ PREFIXES = frozenset(
         "ast",
         "whe",
         "whd",
+        "aac",  # an ad account
+        "cmp",  # an ad campaign
+        "adset",  # an ad set (TikTok: ad group)
+        "ad",  # an ad
+        "acl",  # an ads content link (our container ↔ an ad)
+        "aut",  # an ads authority block
+        "dec",  # an ads optimizer decision
+        "pa",  # a pending ad action
+        "ver",  # a verdict on a pending ad action
     }
 )
 

@@ -133,11 +133,34 @@ class Settings(BaseSettings):
     instagram_graph_base: str = "https://graph.instagram.com"
     instagram_api_base: str = "https://api.instagram.com"
     instagram_auth_base: str = "https://www.instagram.com"
+    # Ads platforms (ad-account OAuth and the Marketing APIs; live mode only).
+    meta_app_id: str | None = None
+    meta_app_secret: str | None = None
+    meta_graph_base: str = "https://graph.facebook.com"
+    meta_auth_base: str = "https://www.facebook.com"
+    tiktok_business_app_id: str | None = None
+    tiktok_business_secret: str | None = None
+    tiktok_business_api_base: str = "https://business-api.tiktok.com"
 
     # OpenAI-compatible text model for hooks, captions and slide text (offline writer otherwise).
     textwriter_url: str | None = None
     textwriter_api_key: str | None = None
     textwriter_model: str = "gpt-4o-mini"
+
+    # OpenAI-compatible image model for influencer portraits and slide backgrounds (drawn
+    # locally otherwise). Sizes are what the endpoint is asked for; results are cropped to fit.
+    imagegen_url: str | None = None
+    imagegen_api_key: str | None = None
+    imagegen_model: str = "gpt-image-1"
+    imagegen_portrait_size: str = "1024x1024"
+    imagegen_background_size: str = "1024x1536"
+
+    # OpenAI-compatible text-to-speech for video voice-overs (POST /audio/speech); unset →
+    # espeak-ng offline, or a music bed when it has no voice for the language.
+    speech_url: str | None = None
+    speech_api_key: str | None = None
+    speech_model: str = "gpt-4o-mini-tts"
+    speech_voice: str = "alloy"
 
     # TikTok Research API (live source discovery and hashtag stats); unset → a clear error.
     tiktok_research_client_key: str | None = None

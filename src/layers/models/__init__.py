@@ -2,6 +2,18 @@
 
 from layers.kit.db import Base
 from layers.kit.idempotency import IdempotencyRecord
+from layers.models.ads import (
+    Ad,
+    AdAccount,
+    AdAuthority,
+    AdCampaign,
+    AdDailyMetric,
+    AdDecision,
+    AdOptimizerRun,
+    AdPendingAction,
+    AdsContent,
+    AdSet,
+)
 from layers.models.audit import AuditEvent
 from layers.models.content import AppMedia, ContainerAsset, ContentContainer, ContentSource
 from layers.models.engine import (
@@ -38,6 +50,16 @@ from layers.models.webhooks import WebhookDelivery, WebhookEndpoint
 __all__ = [
     "AccountHealthSnapshot",
     "AccountMetricSnapshot",
+    "Ad",
+    "AdAccount",
+    "AdAuthority",
+    "AdCampaign",
+    "AdDailyMetric",
+    "AdDecision",
+    "AdOptimizerRun",
+    "AdPendingAction",
+    "AdSet",
+    "AdsContent",
     "ApiKey",
     "AppMedia",
     "AuditEvent",

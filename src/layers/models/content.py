@@ -76,6 +76,9 @@ class ContentContainer(Tenant, Timestamps, Base):
     hashtags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     first_comment: Mapped[str | None] = mapped_column(sa.Text)
     slide_texts: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Which provider made each part of the current generation, e.g. {"text": "offline-en",
+    # "hashtags": "bank", "speech": "espeak-ng", "images": "sandbox"}.
+    providers: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     generation: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
     job_id: Mapped[str | None] = mapped_column(sa.String(40))
     last_error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

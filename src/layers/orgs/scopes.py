@@ -27,6 +27,18 @@ ALL_SCOPES = frozenset(
         "metrics:read",
         "webhooks:read",
         "webhooks:write",
+        # Ads (§19): reads, and one sub-scope per kind of write.
+        "ads:read",
+        "ads:write:campaigns",
+        "ads:write:budgets",
+        "ads:write:creative",
+        "ads:write:lifecycle",
+        "ads:write:policy",
+        "ads:write:optimizer_trigger",
+        "ads:write:pending",
+        "ads:write:capi",
+        "ads:write:connect",
+        "ads:write:override",
     }
 )
 

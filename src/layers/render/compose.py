@@ -1,24 +1,25 @@
 """Composing a container's media from its words and the brand's visuals.
 
 Slideshows: a hook slide (the influencer's portrait and name as the author), body slides (on
-the source slide's blurred image, or with a product screenshot in a phone frame), and an end
-slide (the logo, app name and tagline, or the partner's own end-card). All 1080×1920 JPEG —
-the photo format both TikTok and Instagram take.
+the source slide's blurred image, a generated background, or the brand's gradient; every
+other one with a product screenshot in a phone frame), and an end slide (the logo, app name
+and tagline, or the partner's own end-card). All 1080×1920 JPEG — the photo format both
+TikTok and Instagram take.
 
-Videos: a hook card with the influencer, beats of the base footage (the demo video when the
-project has one, else the source clip, else animated brand colours) under the adapted text,
-and the end card. H.264 MP4, 30 fps.
+Videos (`layers.render.clip`) use the hook and end slides drawn here as their first and last
+scenes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from layers.render import drawing, video
+from layers.render import drawing
 from layers.render.drawing import HEIGHT, WIDTH, Palette
 
 
@@ -34,6 +35,8 @@ class Visuals:
     persona_name: str | None = None
     backgrounds: list[Image.Image] = field(default_factory=list)  # the source's slides
     base_video: Path | None = None
+    # A generated picture for slides without a source picture (shown sharp, darkened).
+    scene: Image.Image | None = None
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,68 @@ class Rendered:
 
 Progress = Callable[[float], None]
 
+Make = Callable[[], Image.Image]
 
-def _background(visuals: Visuals, index: int) -> Image.Image:
+
+class Memo:
+    """Images one slideshow computes once and reuses across its slides: backdrops, gradients,
+    the brand mark, phone frames.
+
+    Scoped to one `slideshow` call, never kept across renders (a render must not get faster
+    because an earlier one drew the same thing). `shared` images are read-only: nobody draws
+    on them. `canvas` hands out an image the caller owns, copying a cached one only while a
+    later slide still needs it (`uses` counts how many slides will ask for each key).
+    """
+
+    def __init__(self, uses: Counter[Hashable] | None = None) -> None:
+        self.images: dict[Hashable, Image.Image] = {}
+        self.uses: Counter[Hashable] = uses if uses is not None else Counter()
+
+    def shared(self, key: Hashable, make: Make) -> Image.Image:
+        if key not in self.images:
+            self.images[key] = make()
+        return self.images[key]
+
+    def canvas(self, key: Hashable, make: Make) -> Image.Image:
+        self.uses[key] -= 1
+        wanted_again = self.uses[key] > 0
+        image = self.images.pop(key) if key in self.images else make()
+        if wanted_again:
+            self.images[key] = image
+            return image.copy()
+        return image
+
+
+def _shared(memo: Memo | None, key: Hashable, make: Make) -> Image.Image:
+    return make() if memo is None else memo.shared(key, make)
+
+
+def _backdrop_spec(visuals: Visuals, index: int) -> tuple[Hashable, Make]:
+    """What slide `index` is drawn on: a key naming it and how to make it."""
     if visuals.backgrounds:
-        return drawing.backdrop(visuals.backgrounds[index % len(visuals.backgrounds)])
+        which = index % len(visuals.backgrounds)
+        source = visuals.backgrounds[which]
+        return ("backdrop", which), lambda: drawing.backdrop(source)
+    if visuals.scene is not None:
+        scene = visuals.scene
+        return ("scene",), lambda: drawing.scene(scene)
     shade = 0.85 + 0.15 * ((index % 3) / 2)
-    top = tuple(int(c * shade) for c in visuals.palette.top)
-    return drawing.gradient((WIDTH, HEIGHT), top, visuals.palette.bottom)  # type: ignore[arg-type]
+    r, g, b = (int(c * shade) for c in visuals.palette.top)
+    return _gradient_spec((r, g, b), visuals.palette.bottom)
+
+
+def _gradient_spec(top: drawing.RGB, bottom: drawing.RGB) -> tuple[Hashable, Make]:
+    return ("gradient", top, bottom), lambda: drawing.gradient((WIDTH, HEIGHT), top, bottom)
+
+
+def _canvas(spec: tuple[Hashable, Make], memo: Memo | None) -> Image.Image:
+    """A full-frame RGB image of `spec` that the caller may draw on."""
+    key, make = spec
+    return make() if memo is None else memo.canvas(key, make)
+
+
+def _end_spec(visuals: Visuals) -> tuple[Hashable, Make]:
+    return _gradient_spec(visuals.palette.top, visuals.palette.bottom)
 
 
 def _author_badge(canvas: Image.Image, visuals: Visuals, top: int = 150) -> None:
@@ -75,11 +133,12 @@ def _author_badge(canvas: Image.Image, visuals: Visuals, top: int = 150) -> None
         draw.text((left, top + 92), handle, font=drawing.font(34, bold=False), fill=(230, 230, 230))
 
 
-def _brand_mark(canvas: Image.Image, visuals: Visuals) -> None:
+def _brand_mark(canvas: Image.Image, visuals: Visuals, memo: Memo | None = None) -> None:
     """A small logo (or the app name) in the bottom corner of body slides."""
     draw = ImageDraw.Draw(canvas)
     if visuals.logo is not None:
-        mark = drawing.contain(visuals.logo.convert("RGBA"), (110, 110))
+        logo = visuals.logo
+        mark = _shared(memo, "mark", lambda: drawing.contain(logo.convert("RGBA"), (110, 110)))
         canvas.paste(mark, (WIDTH - mark.width - 60, HEIGHT - mark.height - 90), mark)
         return
     face = drawing.font(36)
@@ -105,33 +164,34 @@ def text_of(text: str) -> str:
     return drawing.drawable(text.replace("\\n", "\n"))
 
 
-def hook_slide(visuals: Visuals, text: str) -> Image.Image:
-    canvas = _background(visuals, 0).convert("RGB")
+def hook_slide(visuals: Visuals, text: str, *, memo: Memo | None = None) -> Image.Image:
+    canvas = _canvas(_backdrop_spec(visuals, 0), memo)
     _author_badge(canvas, visuals)
     drawing.text_panel(canvas, text_of(text), (70, 480, 1010, 1500), palette=visuals.palette)
-    _brand_mark(canvas, visuals)
+    _brand_mark(canvas, visuals, memo)
     return canvas
 
 
-def body_slide(visuals: Visuals, text: str, index: int) -> Image.Image:
-    canvas = _background(visuals, index).convert("RGB")
+def body_slide(visuals: Visuals, text: str, index: int, *, memo: Memo | None = None) -> Image.Image:
+    canvas = _canvas(_backdrop_spec(visuals, index), memo)
     screenshots = visuals.screenshots
     if screenshots and index % 2 == 1:
-        phone = _phone(screenshots[(index // 2) % len(screenshots)], 1040)
+        which = (index // 2) % len(screenshots)
+        phone = _shared(memo, ("phone", which), lambda: _phone(screenshots[which], 1040))
         canvas.paste(phone, ((WIDTH - phone.width) // 2, 760), phone)
         drawing.text_panel(
             canvas, text_of(text), (70, 120, 1010, 720), palette=visuals.palette, max_size=76
         )
     else:
         drawing.text_panel(canvas, text_of(text), (70, 420, 1010, 1500), palette=visuals.palette)
-    _brand_mark(canvas, visuals)
+    _brand_mark(canvas, visuals, memo)
     return canvas
 
 
-def end_slide(visuals: Visuals, text: str) -> Image.Image:
+def end_slide(visuals: Visuals, text: str, *, memo: Memo | None = None) -> Image.Image:
     if visuals.end_card is not None:
         return drawing.cover(visuals.end_card, (WIDTH, HEIGHT))
-    canvas = drawing.gradient((WIDTH, HEIGHT), visuals.palette.top, visuals.palette.bottom)
+    canvas = _canvas(_end_spec(visuals), memo)
     draw = ImageDraw.Draw(canvas)
     top = 420
     if visuals.logo is not None:
@@ -162,14 +222,18 @@ def slideshow(
     rendered: list[Rendered] = []
     count = len(texts)
     first: Image.Image | None = None
+    uses = Counter(_backdrop_spec(visuals, index)[0] for index in range(count - 1))
+    if count > 1 and visuals.end_card is None:
+        uses[_end_spec(visuals)[0]] += 1
+    memo = Memo(uses)
     for index, text in enumerate(texts):
         if index == 0:
-            image = hook_slide(visuals, text)
+            image = hook_slide(visuals, text, memo=memo)
             first = image
         elif index == count - 1:
-            image = end_slide(visuals, text)
+            image = end_slide(visuals, text, memo=memo)
         else:
-            image = body_slide(visuals, text, index)
+            image = body_slide(visuals, text, index, memo=memo)
         path = out_dir / f"slide-{index + 1}.jpg"
         path.write_bytes(drawing.encode_jpeg(image))
         rendered.append(Rendered(path, "slide", index, "image/jpeg", WIDTH, HEIGHT))
@@ -180,69 +244,3 @@ def slideshow(
     thumb.write_bytes(drawing.thumbnail(first))
     rendered.append(Rendered(thumb, "thumbnail", 0, "image/jpeg", *drawing.THUMB_SIZE))
     return rendered
-
-
-def _overlay(visuals: Visuals, text: str) -> Image.Image:
-    card = Image.new("RGBA", (WIDTH, HEIGHT), (0, 0, 0, 0))
-    drawing.text_panel(card, text_of(text), (70, 1180, 1010, 1720), palette=visuals.palette,
-                       max_size=72)  # fmt: skip
-    _brand_mark(card, visuals)
-    return card
-
-
-HOOK_SECONDS = 2.0
-BEAT_SECONDS = 2.0
-END_SECONDS = 2.0
-
-
-def video_clip(
-    visuals: Visuals,
-    hook: str,
-    beats: list[str],
-    end_text: str,
-    out_dir: Path,
-    *,
-    preset: str = video.PRESET,
-    progress: Progress | None = None,
-) -> list[Rendered]:
-    """A hook card, one beat of footage per text, the end card: an MP4 and its thumbnail."""
-    hook_image = hook_slide(visuals, hook)
-    hook_path = out_dir / "hook.png"
-    hook_image.save(hook_path)
-    end_path = out_dir / "end.png"
-    end_slide(visuals, end_text).save(end_path)
-    base = visuals.base_video
-    if base is None:
-        base = out_dir / "base.mp4"
-        top, bottom, accent = (
-            "#{:02x}{:02x}{:02x}".format(*c)
-            for c in (visuals.palette.top, visuals.palette.bottom, visuals.palette.accent)
-        )
-        video.synthetic_clip(base, seconds=4, colors=(top, bottom, accent))
-    base_seconds = max(0.5, video.probe(base).duration_ms / 1000)
-    if progress:
-        progress(0.25)
-    scenes = [video.Scene(HOOK_SECONDS, still=hook_path)]
-    for index, text in enumerate(beats):
-        overlay_path = out_dir / f"beat-{index + 1}.png"
-        _overlay(visuals, text).save(overlay_path)
-        scenes.append(
-            video.Scene(
-                BEAT_SECONDS,
-                clip=base,
-                clip_start=(index * BEAT_SECONDS) % base_seconds,
-                overlay=overlay_path,
-            )
-        )
-    scenes.append(video.Scene(END_SECONDS, still=end_path))
-    out = out_dir / "video.mp4"
-    video.encode(scenes, out, preset=preset)
-    info = video.probe(out)
-    if progress:
-        progress(0.9)
-    thumb = out_dir / "thumbnail.jpg"
-    thumb.write_bytes(drawing.thumbnail(hook_image))
-    return [
-        Rendered(out, "video", 0, "video/mp4", info.width, info.height, info.duration_ms),
-        Rendered(thumb, "thumbnail", 0, "image/jpeg", *drawing.THUMB_SIZE),
-    ]

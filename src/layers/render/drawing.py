@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -84,9 +85,24 @@ def gradient(size: tuple[int, int], top: RGB, bottom: RGB) -> Image.Image:
     return Image.composite(Image.new("RGB", size, bottom), Image.new("RGB", size, top), mask)
 
 
-def cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """Scale and centre-crop `image` to exactly `size`."""
-    return ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS)
+def cover(
+    image: Image.Image, size: tuple[int, int], *, reducing_gap: float | None = None
+) -> Image.Image:
+    """Scale and centre-crop `image` to exactly `size`.
+
+    `reducing_gap` (Pillow's) first box-reduces a much larger source by an integer factor, then
+    resamples the rest with Lanczos: several times faster for a big shrink, and the difference
+    is invisible once the result is blurred (backdrops). None: Lanczos all the way.
+    """
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    if reducing_gap is None:
+        return ImageOps.fit(rgb, size, Image.Resampling.LANCZOS)
+    width, height = rgb.size
+    scale = min(width / size[0], height / size[1])
+    crop_w, crop_h = size[0] * scale, size[1] * scale
+    left, top = (width - crop_w) / 2, (height - crop_h) / 2
+    box = (left, top, left + crop_w, top + crop_h)
+    return rgb.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=reducing_gap)
 
 
 def contain(image: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -96,11 +112,30 @@ def contain(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return copy
 
 
+# What a backdrop's source needs at least: twice the blurred size, so the shrink still
+# averages several pixels into one (decoders may stop there: `open_image(at_least=…)`).
+BACKDROP_SOURCE = (WIDTH // 4, HEIGHT // 4)
+
+
 def backdrop(image: Image.Image, darken: float = 0.45) -> Image.Image:
-    """A full-frame, blurred and darkened version of `image`, for text to sit on."""
-    small = cover(image, (WIDTH // 8, HEIGHT // 8)).filter(ImageFilter.GaussianBlur(6))
-    big = small.resize((WIDTH, HEIGHT), Image.Resampling.BICUBIC)
-    return Image.blend(big, Image.new("RGB", big.size, (0, 0, 0)), darken)
+    """A full-frame, blurred and darkened version of `image`, for text to sit on.
+
+    All the work happens at an eighth of the frame (shrink, blur, darken) and only the last
+    step, the upscale, touches full-size pixels: darkening is linear, so doing it before
+    the upscale gives the same picture for a fraction of the cost.
+    """
+    small = cover(image, (WIDTH // 8, HEIGHT // 8), reducing_gap=2.0)
+    small = small.filter(ImageFilter.GaussianBlur(6))
+    small = Image.blend(small, Image.new("RGB", small.size, (0, 0, 0)), darken)
+    # Bilinear: on a picture this blurred it gives bicubic's pixels (±1), a quarter faster.
+    return small.resize((WIDTH, HEIGHT), Image.Resampling.BILINEAR)
+
+
+def scene(image: Image.Image, darken: float = 0.35) -> Image.Image:
+    """A full-frame, darkened (not blurred) version of `image`: a generated background, which
+    is ours to show sharp, dimmed so that white text and the author badge stay legible."""
+    frame = cover(image, (WIDTH, HEIGHT))
+    return Image.blend(frame, Image.new("RGB", frame.size, (0, 0, 0)), darken)
 
 
 def wrap(draw: ImageDraw.ImageDraw, text: str, face: Font, width: int) -> list[str]:
@@ -153,36 +188,65 @@ def text_panel(
     max_size: int = 92,
     panel: bool = True,
 ) -> None:
-    """Draw `text` centred in `box` (l, t, r, b) on a rounded translucent panel."""
+    """Draw `text` centred in `box` (l, t, r, b) on a rounded translucent panel.
+
+    The translucent layer covers only what is drawn (the panel, the text and its shadow), not
+    the whole canvas: the same pixels as a full-frame layer, at a fraction of the blending.
+    """
     left, top, right, bottom = box
     pad = 44
-    layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
+    measure = ImageDraw.Draw(_SCRATCH)
     face, lines, line_height = fit_text(
-        draw, text, (right - left - 2 * pad, bottom - top - 2 * pad), max_size=max_size
+        measure, text, (right - left - 2 * pad, bottom - top - 2 * pad), max_size=max_size
     )
     block_h = len(lines) * line_height
-    widest = max((draw.textlength(line, font=face) for line in lines), default=0)
+    widths = [measure.textlength(line, font=face) for line in lines]
+    widest = max(widths, default=0)
     y0 = top + (bottom - top - block_h) // 2
+    cx = (left + right) // 2
+    spots = [
+        (left + (right - left - line_w) / 2, y0 + index * line_height)
+        for index, line_w in enumerate(widths)
+    ]
+    # The drawn region: the panel, each line's glyphs and their shadow (3 px down-right).
+    bounds = [measure.textbbox(xy, line, font=face) for xy, line in zip(spots, lines, strict=True)]
     if panel:
-        cx = (left + right) // 2
+        bounds.append(
+            (cx - widest / 2 - pad, y0 - pad * 0.8, cx + widest / 2 + pad, y0 + block_h + pad * 0.6)
+        )
+    if not bounds:
+        return
+    x_lo = max(0, math.floor(min(b[0] for b in bounds)) - 2)
+    y_lo = max(0, math.floor(min(b[1] for b in bounds)) - 2)
+    x_hi = min(canvas.width, math.ceil(max(b[2] for b in bounds)) + 6)
+    y_hi = min(canvas.height, math.ceil(max(b[3] for b in bounds)) + 6)
+    if x_hi <= x_lo or y_hi <= y_lo:
+        return
+    layer = Image.new("RGBA", (x_hi - x_lo, y_hi - y_lo), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    if panel:
         draw.rounded_rectangle(
             (
-                cx - widest / 2 - pad,
-                y0 - pad * 0.8,
-                cx + widest / 2 + pad,
-                y0 + block_h + pad * 0.6,
+                cx - widest / 2 - pad - x_lo,
+                y0 - pad * 0.8 - y_lo,
+                cx + widest / 2 + pad - x_lo,
+                y0 + block_h + pad * 0.6 - y_lo,
             ),
             radius=36,
             fill=(0, 0, 0, 150),
         )
-    for index, line in enumerate(lines):
-        line_w = draw.textlength(line, font=face)
-        x = left + (right - left - line_w) / 2
-        y = y0 + index * line_height
+    for (x_at, y_at), line in zip(spots, lines, strict=True):
+        x, y = x_at - x_lo, y_at - y_lo
         draw.text((x + 3, y + 3), line, font=face, fill=(0, 0, 0, 140))
         draw.text((x, y), line, font=face, fill=(*palette.ink, 255))
-    canvas.alpha_composite(layer) if canvas.mode == "RGBA" else canvas.paste(layer, (0, 0), layer)
+    if canvas.mode == "RGBA":
+        canvas.alpha_composite(layer, (x_lo, y_lo))
+    else:
+        canvas.paste(layer, (x_lo, y_lo), layer)
+
+
+# A 1×1 image to measure text on (ImageDraw needs an image; measuring draws nothing).
+_SCRATCH = Image.new("RGBA", (1, 1))
 
 
 def circle(image: Image.Image, diameter: int, ring: RGB | None = None) -> Image.Image:
@@ -218,13 +282,22 @@ def encode_png(image: Image.Image) -> bytes:
 
 
 def thumbnail(image: Image.Image) -> bytes:
-    return encode_jpeg(cover(image, THUMB_SIZE), quality=82)
+    """A 360×640 JPEG of `image`: box-halved first, then Lanczos (indistinguishable from
+    Lanczos all the way at this size, and three times faster)."""
+    return encode_jpeg(cover(image, THUMB_SIZE, reducing_gap=1.5), quality=82)
 
 
-def open_image(data: bytes) -> Image.Image | None:
-    """Decode raster bytes; None for what Pillow cannot read (SVG, HEIC)."""
+def open_image(data: bytes, *, at_least: tuple[int, int] | None = None) -> Image.Image | None:
+    """Decode raster bytes; None for what Pillow cannot read (SVG, HEIC).
+
+    `at_least`: the caller only needs this many pixels (a backdrop that is blurred at an eighth
+    of the frame), so a JPEG is decoded at the smallest 1/2, 1/4 or 1/8 scale that still
+    covers it — several times faster than a full decode. Other formats decode in full.
+    """
     try:
         image = Image.open(io.BytesIO(data))
+        if at_least is not None and image.format == "JPEG":
+            image.draft("RGB", at_least)
         image.load()
     except (OSError, ValueError, Image.DecompressionBombError):
         return None

@@ -2,14 +2,21 @@
 
 A video is a list of scenes, concatenated: a *still* scene holds one full-frame image for its
 duration (cards drawn with Pillow); a *clip* scene plays a stretch of a source video, scaled
-and centre-cropped to 9:16, with an optional transparent overlay (a text card) on top.
-Output: yuv420p, ``+faststart`` (the index first, so platforms and browsers can stream it).
+and centre-cropped to 9:16, with bands of it blurred (burned-in text) and an optional
+transparent overlay (a caption card) on top. Scenes are encoded in parallel and joined
+without re-encoding; the soundtrack (`audio`) is muxed in as AAC.
+Output: H.264 yuv420p + AAC, ``+faststart`` (the index first, so platforms and browsers can
+stream it).
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,12 +39,36 @@ def ffmpeg_exe() -> str:
 
 
 @dataclass(frozen=True)
+class Cover:
+    """A horizontal band of a clip (fractions of its height) to blur out: burned-in text."""
+
+    top: float
+    bottom: float
+
+
+@dataclass(frozen=True)
 class Scene:
+    """One stretch of the video: a still, or a clip from `clip_start`, with an optional
+    transparent overlay (cropped to what it draws; `overlay_at` is where its top-left corner
+    sits on the frame) and bands of the clip to blur (`covers`)."""
+
     duration: float
     still: Path | None = None
     clip: Path | None = None
     clip_start: float = 0.0
+    clip_length: float = 0.0  # the clip's own length, when known: starts wrap around it
     overlay: Path | None = None
+    overlay_at: tuple[int, int] = (0, 0)
+    covers: tuple[Cover, ...] = ()
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    """The soundtrack muxed into the video: a file and the filter that makes it final
+    (normalisation, sample rate, exact length)."""
+
+    path: Path
+    filter: str
 
 
 def run_ffmpeg(args: list[str], timeout: float = 600) -> None:
@@ -53,78 +84,209 @@ def run_ffmpeg(args: list[str], timeout: float = 600) -> None:
         raise RenderError("ffmpeg failed: " + " | ".join(tail))
 
 
+def frame_counts(durations: list[float], fps: int = FPS) -> list[int]:
+    """Whole frames per scene, rounding the running total (not each scene), so the video is
+    exactly as long as the soundtrack and no scene drifts from its words by more than half a
+    frame."""
+    counts: list[int] = []
+    elapsed = 0.0
+    done = 0
+    for duration in durations:
+        elapsed += duration
+        end = max(done + 1, round(elapsed * fps))
+        counts.append(end - done)
+        done = end
+    return counts
+
+
+def _blur_bands(covers: tuple[Cover, ...], clip_size: tuple[int, int], label: str) -> str:
+    """Filters (on the clip at its own size, before scaling: cheap) that wipe each band: shrunk
+    to a sixteenth, softened and grown back, then darkened, so the letters in it become a
+    wash of their colours (no stroke survives a sixteenth) and never show under ours."""
+    width, height = clip_size
+    chain = ""
+    for number, cover in enumerate(covers):
+        name = f"{label}c{number}"
+        top = max(0, int(cover.top * height) // 2 * 2)
+        bottom = min(height, -(-int(cover.bottom * height) // 2) * 2)
+        if bottom - top < 8:
+            continue
+        band = bottom - top
+        small_w, small_h = max(2, width // 16), max(2, band // 16)
+        chain += (
+            f"[{name}m];[{name}m]split[{name}k][{name}c];"
+            f"[{name}c]crop={width}:{band}:0:{top},scale={small_w}:{small_h}:flags=area,"
+            f"gblur=sigma=1.5,scale={width}:{band}:flags=bicubic,"
+            f"lutyuv=y=val*0.72[{name}cb];[{name}k][{name}cb]overlay=0:{top}"
+        )
+    return chain
+
+
+def _piece_args(
+    scene: Scene,
+    frames: int,
+    first_input: int,
+    label: str,
+    size: tuple[int, int],
+    fps: int,
+    clip_size: tuple[int, int] | None,
+) -> tuple[list[str], str]:
+    """Inputs (numbered from `first_input`) and the filter chain that make `scene` into
+    exactly `frames` frames, labelled `[label]`."""
+    width, height = size
+    seconds = f"{frames / fps + 1:.3f}"  # an input a little longer than needed; trim cuts
+    fit = (
+        f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
+        "setsar=1"
+    )
+    main, over = first_input, first_input + 1
+    inputs: list[str]
+    if scene.still is not None:
+        # One decoded frame a second, converted once; `fps` repeats it.
+        inputs = ["-loop", "1", "-framerate", "1", "-t", seconds, "-i", str(scene.still)]
+        chain = f"[{main}:v]{fit},format=yuv420p,fps={fps}"
+    elif scene.clip is not None:
+        inputs = ["-threads", "1", "-stream_loop", "-1", "-ss", f"{scene.clip_start:.3f}"]
+        inputs += ["-t", seconds, "-i", str(scene.clip)]
+        covers = _blur_bands(scene.covers, clip_size, label) if clip_size and scene.covers else ""
+        chain = f"[{main}:v]null{covers},{fit},fps={fps}"
+    else:
+        raise RenderError("a scene needs a still or a clip")
+    if scene.overlay is not None:
+        inputs += ["-loop", "1", "-framerate", "1", "-t", seconds, "-i", str(scene.overlay)]
+        x, y = scene.overlay_at
+        chain += (
+            f"[{label}b];[{over}:v]format=yuva420p[{label}o];"
+            f"[{label}b][{label}o]overlay={x}:{y}:format=yuv420:eof_action=repeat"
+        )
+    chain += f",trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p[{label}]"
+    return inputs, chain
+
+
+def _video_codec(preset: str, fps: int, threads: int) -> list[str]:
+    return [
+        "-c:v", "libx264", "-preset", preset, "-crf", str(CRF), "-profile:v", "high",
+        "-pix_fmt", "yuv420p", "-r", str(fps), "-threads", str(threads),
+    ]  # fmt: skip
+
+
+# What a frame costs to encode, relative to a frame of a still: footage moves.
+_FRAME_COST = {True: 1.0, False: 2.5}
+
+
+def split_work(scenes: list[Scene], counts: list[int], parts: int, fps: int) -> list[list[Scene]]:
+    """`scenes` (with their frame `counts`) cut into `parts` consecutive runs of about equal
+    encoding cost. A cut falls on a scene boundary when one is near (a quarter second),
+    else inside a scene (a still is cut in two; a clip resumes where the first half ended).
+    Each scene in the result has a duration of a whole number of frames."""
+    costs = [_FRAME_COST[scene.still is not None] for scene in scenes]
+    total = sum(cost * count for cost, count in zip(costs, counts, strict=True))
+    bounds: list[int] = []  # global frame indexes where a new run starts
+    starts = [sum(counts[:i]) for i in range(len(counts))]
+    for k in range(1, parts):
+        goal, spent, frame = total * k / parts, 0.0, 0
+        for cost, count in zip(costs, counts, strict=True):
+            if spent + cost * count >= goal:
+                frame += int((goal - spent) / cost)
+                break
+            spent += cost * count
+            frame += count
+        near = min([*starts, sum(counts)], key=lambda start: abs(start - frame))
+        bounds.append(near if abs(near - frame) <= fps // 4 else frame)
+    edges = sorted({0, *[b for b in bounds if 0 < b < sum(counts)], sum(counts)})
+    runs: list[list[Scene]] = []
+    for lo, hi in itertools.pairwise(edges):
+        run: list[Scene] = []
+        for scene, start, count in zip(scenes, starts, counts, strict=True):
+            a, b = max(lo, start), min(hi, start + count)
+            if a >= b:
+                continue
+            clip_start = scene.clip_start + (a - start) / fps
+            if scene.clip_length > 0:
+                clip_start %= scene.clip_length
+            run.append(replace(scene, duration=(b - a) / fps, clip_start=clip_start))
+        runs.append(run)
+    return runs
+
+
 def encode(
     scenes: list[Scene],
     out: Path,
     *,
+    audio: AudioTrack | Callable[[], AudioTrack] | None = None,
     size: tuple[int, int] = (WIDTH, HEIGHT),
     fps: int = FPS,
     preset: str = PRESET,
+    workers: int | None = None,
 ) -> None:
-    """Render `scenes` one after the other into the MP4 `out`."""
+    """Render `scenes` one after the other (and `audio` under them) into the MP4 `out`.
+    `audio` may be a function that prepares the track: it runs while the video encodes.
+
+    The timeline is cut into `workers` runs of about equal cost (default: one per core),
+    each encoded by its own ffmpeg with one encoder thread (same encoder settings; a run
+    starts a new GOP): x264's frame threads leave a core idle much of the time on a small
+    machine, independent runs do not. The runs are joined without re-encoding, the soundtrack
+    encoded (AAC) and muxed, and the index moved first (``+faststart``).
+    """
     if not scenes:
         raise RenderError("a video needs at least one scene")
-    width, height = size
-    inputs: list[str] = []
-    filters: list[str] = []
-    labels: list[str] = []
-    index = 0
-    for number, scene in enumerate(scenes):
-        seconds = f"{scene.duration:.3f}"
-        if scene.still is not None:
-            # One decoded frame a second; `fps` below repeats it (a PNG decode per frame is
-            # most of the cost otherwise).
-            inputs += ["-loop", "1", "-framerate", "1", "-t", seconds, "-i", str(scene.still)]
-        elif scene.clip is not None:
-            inputs += ["-stream_loop", "-1", "-ss", f"{scene.clip_start:.3f}"]
-            inputs += ["-t", seconds, "-i", str(scene.clip)]
-        else:
-            raise RenderError("a scene needs a still or a clip")
-        base = index
-        index += 1
-        chain = (
-            f"[{base}:v]scale={width}:{height}:force_original_aspect_ratio=increase,"
-            f"crop={width}:{height},setsar=1,fps={fps},trim=duration={seconds},"
-            "setpts=PTS-STARTPTS"
-        )
-        if scene.overlay is not None:
-            inputs += ["-loop", "1", "-framerate", "1", "-t", seconds, "-i", str(scene.overlay)]
-            filters.append(f"{chain}[b{number}]")
-            filters.append(
-                f"[{index}:v]scale={width}:{height},format=yuva420p[o{number}];"
-                f"[b{number}][o{number}]overlay=0:0:format=yuv420:eof_action=repeat,"
-                f"trim=duration={seconds},format=yuv420p[s{number}]"
+    cores = os.cpu_count() or 2
+    counts = frame_counts([scene.duration for scene in scenes], fps)
+    workers = max(1, min(workers or cores, sum(counts) // fps or 1))
+    threads = max(1, cores // workers)
+    runs = split_work(scenes, counts, workers, fps)
+    clip_sizes: dict[Path, tuple[int, int]] = {}
+    for scene in scenes:
+        if scene.clip is not None and scene.covers and scene.clip not in clip_sizes:
+            info = probe(scene.clip)
+            clip_sizes[scene.clip] = (info.width, info.height)
+    parts = [out.with_name(f"{out.stem}.part{index}.mp4") for index in range(len(runs))]
+    listing = out.with_name(f"{out.stem}.parts.txt")
+
+    def encode_run(index: int) -> None:
+        inputs: list[str] = []
+        chains: list[str] = []
+        labels = []
+        for number, scene in enumerate(runs[index]):
+            frames = round(scene.duration * fps)
+            clip_size = clip_sizes.get(scene.clip) if scene.clip is not None else None
+            label = f"s{number}"
+            args, chain = _piece_args(
+                scene, frames, inputs.count("-i"), label, size, fps, clip_size
             )
-            index += 1
+            inputs += args
+            chains.append(chain)
+            labels.append(f"[{label}]")
+        chains.append(f"{''.join(labels)}concat=n={len(labels)}:v=1:a=0[v]")
+        run_ffmpeg(
+            [
+                *inputs, "-filter_complex", ";".join(chains), "-map", "[v]", "-an",
+                "-filter_threads", "1", *_video_codec(preset, fps, threads), str(parts[index]),
+            ]
+        )  # fmt: skip
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+            futures = [pool.submit(encode_run, index) for index in range(len(runs))]
+            if callable(audio):
+                audio = audio()  # prepared (measured) while the video encodes
+            for future in futures:
+                future.result()
+        listing.write_text("".join(f"file '{part.name}'\n" for part in parts))
+        total = sum(counts) / fps
+        args = ["-f", "concat", "-safe", "0", "-i", str(listing)]
+        if audio is not None:
+            args += ["-i", str(audio.path), "-map", "0:v", "-map", "1:a", "-af", audio.filter]
+            args += ["-c:a", "aac", "-b:a", "128k", "-ar", "48000"]
         else:
-            filters.append(f"{chain},format=yuv420p[s{number}]")
-        labels.append(f"[s{number}]")
-    filters.append(f"{''.join(labels)}concat=n={len(labels)}:v=1:a=0[v]")
-    run_ffmpeg(
-        [
-            *inputs,
-            "-filter_complex",
-            ";".join(filters),
-            "-map",
-            "[v]",
-            "-an",
-            "-c:v",
-            "libx264",
-            "-preset",
-            preset,
-            "-crf",
-            str(CRF),
-            "-profile:v",
-            "high",
-            "-pix_fmt",
-            "yuv420p",
-            "-r",
-            str(fps),
-            "-movflags",
-            "+faststart",
-            str(out),
-        ]
-    )
+            args += ["-map", "0:v", "-an"]
+        run_ffmpeg(
+            [*args, "-c:v", "copy", "-t", f"{total:.3f}", "-movflags", "+faststart", str(out)]
+        )
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+        listing.unlink(missing_ok=True)
 
 
 def synthetic_clip(

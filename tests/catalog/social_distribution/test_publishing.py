@@ -59,7 +59,7 @@ def _filled_layer(
 
 def _minutes_of_the_day(layer_id: str, start: datetime) -> list[datetime]:
     """Every minute around each of the layer's slots of the day (from 3 minutes before to 3
-    after) and every 5th minute in between: the scheduler starts a missed occurrence once at
+    after) and every 15th minute in between: the scheduler starts a missed occurrence once at
     the next tick, so the coarse minutes lose nothing, and the tick (global: it also serves
     every other test's layers) stays cheap enough for PostgreSQL."""
     end = start + timedelta(days=1)
@@ -68,7 +68,7 @@ def _minutes_of_the_day(layer_id: str, start: datetime) -> list[datetime]:
         for slot in slots(layer_id)
         for offset in range(-3, 4)
     }
-    coarse = {start + timedelta(minutes=m) for m in range(0, 24 * 60 + 1, 5)}
+    coarse = {start + timedelta(minutes=m) for m in range(0, 24 * 60 + 1, 15)}
     return sorted(m for m in dense | coarse if start <= m <= end)
 
 

@@ -1,181 +1,304 @@
-"""The offline writer: deterministic text from templates per brand voice, filled from the
-brief (benefit clauses from the description and tagline, topics from the keyword bank). No
-network. Test mode always uses it; live mode uses it when no text model is configured. It
-writes English.
+"""The offline writer: a copywriter with a small toolkit (`copykit`, `phrasebook`), writing
+from the brief, deterministic from the seed. No network. Test mode always uses it; live mode
+uses it when no text model is configured. It writes English (``provider = "offline-en"``),
+whatever the project's language: the container says so rather than pretend.
+
+What it guarantees (docs/content.md, tests/content/test_content_quality.py):
+
+* a hook, one distinct point per body slide drawn from the brief (claims and benefits of the
+  description, the tagline, then keyword topics), a call to action;
+* no sentence twice in a container, caption included;
+* captions of a project end differently within any run of `len(CAPTION_ENDINGS)` posts;
+* a remix keeps the source's structure (slide count, list or story, short or long lines) and
+  none of its words: the topic becomes the brand's;
+* every slide within `MAX_SLIDE_CHARS`, by choosing shorter shapes and shorter clauses of the
+  brief, never by cutting.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
+from collections.abc import Sequence
 
-from layers.content.writers.base import HOOK_BREAK, MAX_CAPTION, Brief
+from layers.content.writers import phrasebook as book
+from layers.content.writers.base import (
+    HOOK_BREAK,
+    MAX_CAPTION,
+    MAX_HASHTAGS,
+    MAX_SLIDE_CHARS,
+    Brief,
+    CaptionContext,
+    fits,
+)
+from layers.content.writers.copykit import (
+    Point,
+    Sheet,
+    cap,
+    low,
+    norm,
+    points,
+    rng,
+    sentences,
+    shorter,
+    topic_for,
+    topics,
+)
 
-
-def _rng(*parts: str) -> random.Random:
-    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
-
-
-_HOOKS: dict[str, list[str]] = {
-    "authentic": [
-        "I didn't expect {topic} to change my week{br}but here's what actually happened",
-        "Real talk about {topic}{br}nobody tells you this part",
-        "I tried {app} for 30 days{br}this is my honest take",
-        "The {topic} mistake I kept making{br}and the fix that finally stuck",
-        "What my {topic} looks like now{br}versus a month ago",
-    ],
-    "witty": [
-        "POV: your {topic} finally has a plot{br}and the main character is {app}",
-        "Me pretending I have {topic} figured out{br}(I found {app})",
-        "{topic} but make it effortless{br}you're welcome",
-        "Things that live rent-free in my head{br}{topic} edition",
-        "Nobody: {br}me explaining {app} to everyone I meet",
-    ],
-    "professional": [
-        "3 {topic} principles that actually scale{br}save this for later",
-        "The data on {topic} is clear{br}here is what works",
-        "How high performers approach {topic}{br}a quick framework",
-        "Stop losing time on {topic}{br}a better system in 3 steps",
-        "{topic}, simplified{br}what {app} gets right",
-    ],
-    "warm": [
-        "A little {topic} ritual for you{br}because you deserve easier mornings",
-        "If {topic} has felt heavy lately{br}this one's for you",
-        "The small {topic} habit that made my days softer{br}let me show you",
-        "For everyone juggling too much{br}here's how {app} helps with {topic}",
-        "Your gentle reminder about {topic}{br}you don't have to do it alone",
-    ],
-    "casual": [
-        "ok but why did nobody tell me about {topic}{br}game changer",
-        "my {topic} setup rn{br}it's so easy",
-        "trying {app} so you don't have to{br}ok I'm obsessed",
-        "quick {topic} tip{br}you'll thank me later",
-        "the {topic} hack I use every single day{br}here it is",
-    ],
-    "educational": [
-        "Why {topic} matters more than you think{br}a 60-second explainer",
-        "3 things to know about {topic}{br}number 2 surprised me",
-        "The science behind better {topic}{br}explained simply",
-        "{topic} myths, busted{br}what actually works",
-        "A beginner's guide to {topic}{br}start here",
-    ],
-}
-
-_TIE_INS: dict[str, list[str]] = {
-    "authentic": ["{app} made this part easy", "that's where {app} comes in", "honestly? {app}"],
-    "witty": ["{app} said: leave it to me", "plot twist: {app}", "{app} carried, not gonna lie"],
-    "professional": ["{app} handles this step", "automate it with {app}", "{app} does it for you"],
-    "warm": ["{app} takes care of this", "let {app} carry this one", "{app} has your back"],
-    "casual": ["{app} does this for me", "lowkey thanks to {app}", "{app} = sorted"],
-    "educational": ["{app} applies this for you", "this is what {app} is built on", "{app} helps"],
-}
-
-_CTAS: dict[str, str] = {
-    "authentic": "Try {app} and see for yourself",
-    "witty": "Go get {app}. Future you says thanks",
-    "professional": "Start with {app} today",
-    "warm": "Give {app} a try. You deserve it",
-    "casual": "{app}. link in bio",
-    "educational": "Learn more with {app}",
-}
+SHORT_LINE = 48  # a source line up to this long is a "short" beat of its rhythm
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s*")
+RECENT_ENDINGS = 9  # a caption's ending differs from the endings of this many before it
+PLAIN = frozenset({"{P}."})  # the plain statement: a frame that may come back
+LONG_POINT = 72  # a long slide's point, leaving room for a tie-in line within the budget
 
 
-def _benefits(brief: Brief) -> list[str]:
-    """Short benefit clauses taken from the description and tagline."""
-    text = " ".join(part for part in (brief.tagline, brief.app_description) if part)
-    clauses = []
-    for piece in re.split(r"[.!?;—–]|, and |, so ", text):
-        clause = piece.strip(" ,-")
-        if 12 <= len(clause) <= 90:
-            clauses.append(clause[0].upper() + clause[1:])
-    return clauses or [f"{brief.name} keeps it simple"]
+def _voice(brief: Brief) -> str:
+    return brief.brand_voice if brief.brand_voice in book.VOICES else "authentic"
 
 
-def _topics(brief: Brief) -> list[str]:
-    """Keyword phrases worth talking about: not the brand's own name, not tiny words."""
-    app = (brief.app_name or "").lower()
-    good = [
-        p
-        for p in brief.phrases
-        if len(p) >= 5 and p.lower() not in app and not (app and app in p.lower())
-    ]
-    return good or brief.phrases or [(brief.app_name or "your routine").lower()]
+def _fill(template: str, brief: Brief, **values: str) -> str:
+    text = template.format(app=brief.name, **values)
+    return re.sub(r"\b(\w+) \1\b", r"\1", text, flags=re.IGNORECASE)
 
 
-def _topic(brief: Brief, rng: random.Random) -> str:
-    topics = _topics(brief)
-    return rng.choice(topics[: max(1, min(6, len(topics)))])
+def _echoes(text: str) -> bool:
+    """Whether a word of four letters or more comes twice ("a little ritual coffee ritual")."""
+    words = [w for w in re.findall(r"[a-z']+", text.lower()) if len(w) >= 4]
+    return len(words) != len(set(words))
 
 
-_REPEATED_WORD = re.compile(r"\b(\w+) \1\b", re.IGNORECASE)
+class _Writer:
+    """One container's text in the making: the brief, its points in a seeded order, the
+    sentences said so far."""
 
+    def __init__(self, brief: Brief, seed: str, sheet: Sheet | None = None) -> None:
+        self.brief = brief
+        self.voice = _voice(brief)
+        self.rng = rng("offline", seed)
+        self.sheet = sheet or Sheet()
+        found = points(brief)
+        claims = [p for p in found if p.kind != "tagline"]
+        self.rng.shuffle(claims)
+        self.points = claims + [p for p in found if p.kind == "tagline"]
+        self.topic = topic_for(brief, None, self.rng)
+        self.frames: set[str] = set()
+        self.frame_of: dict[str, str] = {}
 
-def _fill(template: str, brief: Brief, topic: str, br: str) -> str:
-    return _REPEATED_WORD.sub(r"\1", template.format(app=brief.name, topic=topic, br=br))
+    # -- lines ---------------------------------------------------------------------------
 
+    def _shapes(self, point: Point) -> list[str]:
+        shapes = {
+            "claim": book.CLAIM_SHAPES,
+            "benefit": book.BENEFIT_SHAPES,
+            "tagline": book.TAGLINE_SHAPES,
+        }[point.kind]
+        first, rest = shapes[:1], list(shapes[1:])
+        self.rng.shuffle(rest)
+        # A frame already used in this container goes last: two "The result?" lines read
+        # like a template even when what follows differs.
+        return sorted(first + rest, key=lambda shape: shape in self.frames)
 
-def _clip(text: str, limit: int) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    def _point_lines(self, point: Point, limit: int, prefer_plain: bool) -> list[str]:
+        """`point` in every shape, each rewritten to fit `limit` (shorter clauses of the
+        brief, never a cut), plain statement first when `prefer_plain`."""
+        shapes = self._shapes(point)
+        if not prefer_plain:
+            shapes = shapes[1:] + shapes[:1]
+        whole: list[str] = []
+        shortened: list[str] = []
+        for shape in shapes:
+            frame = len(_fill(shape, self.brief, p="", P=""))
+            text = shorter(point.text, limit - frame)
+            if text is None:
+                continue
+            line = _fill(shape, self.brief, p=low(text, self.brief), P=cap(text))
+            self.frame_of[line] = shape
+            (whole if text == point.text else shortened).append(line)
+        # The whole point in any shape before a shortened point.
+        return whole + shortened
+
+    def said(self, line: str | None) -> str | None:
+        """Remember the frame of a point line once it is on the sheet."""
+        if line is not None and line in self.frame_of and self.frame_of[line] not in PLAIN:
+            self.frames.add(self.frame_of[line])
+        return line
+
+    def _topic_lines(self) -> list[str]:
+        shapes = list(book.TOPIC_SHAPES)
+        self.rng.shuffle(shapes)
+        return [cap(_fill(s, self.brief, topic=t)) for t in topics(self.brief)[:4] for s in shapes]
+
+    def _tie(self, limit: int) -> str | None:
+        ties = list(book.TIES[self.voice])
+        self.rng.shuffle(ties)
+        return self.sheet.first(t for t in (_fill(t, self.brief) for t in ties) if len(t) <= limit)
+
+    def body(self, count: int, numbered: bool, rhythm: Sequence[bool]) -> list[str]:
+        """`count` body slides, each one point of the brief (or a topic line when the brief
+        runs out); ``rhythm[i]`` true → a long slide (the point and a tie-in line)."""
+        slides: list[str] = []
+        queue = list(self.points)
+        for index in range(count):
+            long = rhythm[index % len(rhythm)] if rhythm else index % 2 == 0
+            prefix = f"{len(slides) + 1}. " if numbered else ""
+            budget = (LONG_POINT if long else MAX_SLIDE_CHARS) - len(prefix)
+            line: str | None = None
+            while queue and line is None:
+                point = queue.pop(0)
+                line = self.said(
+                    self.sheet.first(self._point_lines(point, budget, prefer_plain=numbered))
+                )
+            if line is None:
+                line = self.sheet.first(t for t in self._topic_lines() if len(t) <= budget)
+            if line is None:
+                line = self.sheet.first(book.FILLERS) or self.sheet.say(
+                    f"{self.brief.name}, part {index + 1}."
+                )
+            text = prefix + line
+            if long:
+                tie = self._tie(MAX_SLIDE_CHARS - len(text) - 1)
+                if tie:
+                    text = f"{text}\n{tie}"
+            slides.append(text)
+        return slides
+
+    def hook(self, lines: int = 2, count: int | None = None, topic: str | None = None) -> str:
+        topic = topic or self.topic
+        if count is not None:
+            templates = list(book.LIST_HOOKS)
+            self.rng.shuffle(templates)
+            candidates = [cap(_fill(t, self.brief, topic=topic, n=str(count))) for t in templates]
+        else:
+            templates = list(book.HOOKS[self.voice])
+            self.rng.shuffle(templates)
+            candidates = [_fill(t, self.brief, topic=topic, br=HOOK_BREAK) for t in templates]
+            if lines < 2:
+                candidates = [c.split(HOOK_BREAK)[0] for c in candidates]
+            if self.voice != "casual":
+                candidates = [cap(c) for c in candidates]
+        found = self.sheet.first(c for c in candidates if fits(c) and not _echoes(c))
+        return found or self.sheet.say(cap(f"{topic}, the {self.brief.name} way"))
+
+    def end(self) -> str:
+        ctas = [_fill(c, self.brief) for c in book.CTAS[self.voice]]
+        self.rng.shuffle(ctas)
+        cta = self.sheet.first(ctas) or self.sheet.say(f"{self.brief.name}.")
+        tagline = next((p for p in self.points if p.kind == "tagline"), None)
+        if tagline is not None:
+            line = shorter(tagline.text, MAX_SLIDE_CHARS - len(cta) - 1)
+            if line and self.sheet.fresh(line + "."):
+                return f"{cta}\n{self.sheet.say(line + '.')}"
+        return cta
 
 
 class OfflineWriter:
-    """Deterministic text from templates per brand voice, filled from the brief."""
+    """Deterministic copy from the brief; see the module docstring for what it keeps."""
+
+    provider = "offline-en"
 
     def hooks(self, brief: Brief, count: int, seed: str) -> list[str]:
-        rng = _rng("hooks", seed)
-        templates = list(_HOOKS.get(brief.brand_voice, _HOOKS["authentic"]))
-        topics = _topics(brief)[:8]
-        candidates = [_fill(t, brief, topic, HOOK_BREAK) for t in templates for topic in topics]
-        rng.shuffle(candidates)
-        seen: list[str] = []
-        for hook in candidates:
-            if hook not in seen:
-                seen.append(hook)
-            if len(seen) == count:
-                break
-        return seen
+        writer = _Writer(brief, f"hooks:{seed}")
+        found: list[str] = []
+        candidates = [
+            _fill(t, brief, topic=topic, br=HOOK_BREAK)
+            for t in book.HOOKS[writer.voice]
+            for topic in topics(brief)[:8]
+        ]
+        writer.rng.shuffle(candidates)
+        usable = [
+            h if writer.voice == "casual" else cap(h)
+            for h in candidates
+            if fits(h) and not _echoes(h)
+        ]
+        # A bank of hooks to choose from: first one per template (no two share a sentence),
+        # then the same templates on other topics.
+        for hook in usable:
+            if len(found) < count and writer.sheet.fresh(hook):
+                found.append(writer.sheet.say(hook))
+        for hook in usable:
+            if len(found) < count and hook not in found:
+                found.append(hook)
+        return found
 
     def adapt_slides(self, brief: Brief, source: list[str], topic: str, seed: str) -> list[str]:
-        rng = _rng("adapt", seed)
+        """The source's structure with the brand's topic: as many slides, numbered when the
+        source's body is, each body slide short or long as the source's was."""
+        writer = _Writer(brief, f"adapt:{seed}")
         count = max(3, len(source))
-        voice = brief.brand_voice if brief.brand_voice in _HOOKS else "authentic"
-        first = _fill(rng.choice(_HOOKS[voice]), brief, topic or _topic(brief, rng), "\n")
-        benefits = _benefits(brief)
-        ties = _TIE_INS[voice]
-        middle: list[str] = []
-        body = source[1:-1] if len(source) >= 3 else source
-        for index in range(count - 2):
-            original = body[index % len(body)] if body else benefits[index % len(benefits)]
-            point = _clip(re.sub(r"^\s*\d+[.)]\s*", "", original), 80)
-            tie = _fill(ties[index % len(ties)], brief, topic, "")
-            benefit = benefits[index % len(benefits)]
-            line = f"{index + 1}. {point}"
-            middle.append(f"{line}\n{tie}: {benefit[0].lower() + benefit[1:]}"[:220])
-        cta = _fill(_CTAS[voice], brief, topic, "")
-        last = f"{cta}\n{brief.tagline}" if brief.tagline else cta
-        return [first, *middle, last]
+        body = source[1:-1] if len(source) >= 3 else []
+        numbered = bool(body) and sum(bool(_NUMBERED.match(t)) for t in body) * 2 > len(body)
+        rhythm = [len(t) > SHORT_LINE or "\n" in t.strip() for t in body] or [True]
+        subject = topic_for(brief, topic, writer.rng)
+        first = source[0] if source else ""
+        if numbered:
+            hook = writer.hook(count=count - 2, topic=subject)
+        else:
+            two_lines = "\n" in first.strip() or HOOK_BREAK in first or len(first) > SHORT_LINE
+            hook = writer.hook(lines=2 if two_lines else 1, topic=subject)
+        slides = writer.body(count - 2, numbered, rhythm)
+        return [hook, *slides, writer.end()]
 
     def build_slides(self, brief: Brief, hook: str, count: int, seed: str) -> list[str]:
-        rng = _rng("build", seed)
-        voice = brief.brand_voice if brief.brand_voice in _HOOKS else "authentic"
-        benefits = _benefits(brief)
-        rng.shuffle(benefits)
-        ties = _TIE_INS[voice]
-        slides = []
-        for index in range(max(1, count - 2)):
-            benefit = benefits[index % len(benefits)]
-            tie = _fill(ties[index % len(ties)], brief, _topic(brief, rng), "")
-            slides.append(f"{index + 1}. {_clip(benefit, 90)}\n{tie}")
-        cta = _fill(_CTAS[voice], brief, "", "")
-        slides.append(f"{cta}\n{brief.tagline}" if brief.tagline else cta)
-        return slides
+        writer = _Writer(brief, f"build:{seed}")
+        writer.sheet.say(hook)
+        numbered = writer.rng.random() < 0.5
+        start = writer.rng.random() < 0.5
+        rhythm = [(i % 2 == 0) == start for i in range(max(1, count - 2))]
+        return [*writer.body(max(1, count - 2), numbered, rhythm), writer.end()]
 
-    def caption(self, brief: Brief, hook: str, seed: str) -> str:
-        rng = _rng("caption", seed)
-        opener = hook.replace(HOOK_BREAK, " — ").replace("\n", " — ")
-        benefit = rng.choice(_benefits(brief))
-        closer = _fill(_CTAS.get(brief.brand_voice, _CTAS["authentic"]), brief, "", "")
-        return _clip(f"{opener}. {benefit}. {closer}.", MAX_CAPTION).replace("..", ".")
+    def caption(
+        self,
+        brief: Brief,
+        hook: str,
+        seed: str,
+        *,
+        slides: Sequence[str] = (),
+        context: CaptionContext | None = None,
+    ) -> str:
+        """An opener about the topic, one or two points the slides did not say, an ending
+        rotated through the project's posts and unlike its recent captions' endings."""
+        context = context or CaptionContext()
+        sheet = Sheet()
+        for text in [hook, *slides]:
+            sheet.say(text)
+        writer = _Writer(brief, f"caption:{seed}", sheet)
+        openers = list(book.CAPTION_OPENERS)
+        writer.rng.shuffle(openers)
+        parts = [
+            sheet.first(cap(_fill(o, brief, topic=writer.topic)) for o in openers)
+            or sheet.say(cap(writer.topic) + ".")
+        ]
+        shown = " | ".join(norm(text) for text in [hook, *slides])
+        # Points the slides did not make (even shortened) first.
+        fresh = sorted(writer.points, key=lambda p: " ".join(norm(p.text).split()[:4]) in shown)
+        for point in fresh[:4]:
+            line = writer.said(sheet.first(writer._point_lines(point, 160, prefer_plain=False)))
+            if line:
+                parts.append(line)
+            if len(parts) == 3:
+                break
+        parts.append(self._ending(brief, writer, sheet, context))
+        return " ".join(parts)[:MAX_CAPTION]
+
+    def _ending(self, brief: Brief, writer: _Writer, sheet: Sheet, context: CaptionContext) -> str:
+        recent = {
+            norm(sentences(c)[-1]) for c in list(context.recent)[:RECENT_ENDINGS] if sentences(c)
+        }
+        endings = book.CAPTION_ENDINGS
+        start = context.position % len(endings)
+        rotated = [endings[(start + k) % len(endings)] for k in range(len(endings))]
+        filled = [_fill(e, brief, topic=writer.topic) for e in rotated]
+        unused = [e for e in filled if norm(e) not in recent]
+        return sheet.first(unused) or sheet.first(filled) or sheet.say(f"{brief.name}.")
+
+    def hashtags(self, brief: Brief, bank: list[str], hook: str, seed: str) -> list[str]:
+        """The brand's own tag when the bank has it, then a seeded pick of the bank's best,
+        in the bank's order."""
+        if not bank:
+            return []
+        own = "".join(ch for ch in (brief.app_name or "").lower() if ch.isalnum())
+        chosen = [own] if own and own in bank else []
+        pool = [t for t in bank[:8] if t not in chosen]
+        pick = random.Random(rng("hashtags", seed).random())
+        chosen += pick.sample(pool, min(len(pool), MAX_HASHTAGS - len(chosen)))
+        return [t for t in bank if t in chosen][:MAX_HASHTAGS]

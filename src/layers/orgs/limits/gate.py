@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 from fastapi.routing import APIRoute
-from limits.storage import MemoryStorage
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,7 +46,7 @@ async def enforce(request: Request, principal: Principal) -> None:
     if cls is None:
         return
     try:
-        if isinstance(storage.limiter().storage, MemoryStorage):
+        if isinstance(storage.limiter().storage, storage.LocalStorage):
             state = service.hit(principal.key_id, principal.rate_limit_tier, cls)
         else:  # a network round trip: off the event loop
             state = await run_in_threadpool(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from limits import RateLimitItemPerDay, RateLimitItemPerSecond
 from sqlalchemy.orm import Session
 
-from layers.kit.errors import RateLimited
+from layers.kit.errors import RateLimited, Unavailable
 from layers.kit.settings import get_settings
 from layers.models.jobs import Job
 from layers.orgs.limits import storage
@@ -55,15 +55,22 @@ def hit(key_id: str, tier_name: str, endpoint_class: EndpointClass) -> BucketSta
         _scaled(limits_of.per_minute[endpoint_class]), window, namespace="layers"
     )
     limiter = storage.limiter()
-    allowed = limiter.hit(item, key_id, endpoint_class)
-    stats = limiter.get_window_stats(item, key_id, endpoint_class)
-    state = BucketState(endpoint_class, item.amount, stats.remaining, stats.reset_time)
-    if allowed and endpoint_class == WRITE:
-        daily = RateLimitItemPerDay(_scaled(limits_of.daily_writes), namespace="layers")
-        if not limiter.hit(daily, key_id, "daily"):
-            day = limiter.get_window_stats(daily, key_id, "daily")
-            state = BucketState(endpoint_class, daily.amount, 0, day.reset_time)
-            allowed = False
+    try:
+        allowed = limiter.hit(item, key_id, endpoint_class)
+        stats = limiter.get_window_stats(item, key_id, endpoint_class)
+        state = BucketState(endpoint_class, item.amount, stats.remaining, stats.reset_time)
+        if allowed and endpoint_class == WRITE:
+            daily = RateLimitItemPerDay(_scaled(limits_of.daily_writes), namespace="layers")
+            if not limiter.hit(daily, key_id, "daily"):
+                day = limiter.get_window_stats(daily, key_id, "daily")
+                state = BucketState(endpoint_class, daily.amount, 0, day.reset_time)
+                allowed = False
+    except limiter.storage.base_exceptions as exc:
+        # The counters' store is unreachable: refuse rather than let every request through.
+        raise Unavailable(
+            "Rate limits cannot be checked right now (their store is unreachable); retry shortly.",
+            component="rate_limit_store",
+        ) from exc
     if not allowed:
         raise _limited(state, f"Rate limit of {state.limit} {endpoint_class} requests reached.")
     return state

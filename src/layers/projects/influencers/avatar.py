@@ -1,4 +1,5 @@
-"""The influencer's avatar: a stylised portrait drawn with Pillow from the persona.
+"""The influencer's avatar: a portrait from the configured image model (`portrait`), or a
+stylised one drawn with Pillow from the persona (`render`, the sandbox's answer).
 
 Drawn at twice the size and downsampled, which is all the anti-aliasing Pillow needs.
 """
@@ -9,7 +10,8 @@ import io
 
 from PIL import Image, ImageDraw
 
-from layers.projects.influencers.persona import Persona
+from layers.projects.influencers.persona import SKIN_TONES, Persona
+from layers.render.images.base import ImageGenerator, ImageRequest
 
 SIZE = 1024
 THUMB = 256
@@ -217,3 +219,39 @@ def encode_png(image: Image.Image, size: int | None = None) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+_SKIN_WORDS = ["fair", "light", "light-medium", "medium", "tan", "brown", "deep brown"]
+_GENDER_WORDS = {"male": "man", "female": "woman"}
+
+
+def portrait_prompt(persona: Persona) -> str:
+    """What an image model is asked for: the persona's look in words (never its name)."""
+    skin = (
+        _SKIN_WORDS[SKIN_TONES.index(persona.skin_tone)]
+        if persona.skin_tone in SKIN_TONES
+        else "natural"
+    )
+    who = _GENDER_WORDS.get(persona.gender, "person")
+    extras = [a for a in persona.accessories if a != "beard" or persona.gender == "male"]
+    wearing = f"wearing {persona.outfit}" + (f", with {', '.join(extras)}" if extras else "")
+    return (
+        f"Photorealistic head-and-shoulders portrait of a {persona.age}-year-old {who} who makes "
+        f"short social videos: {skin} skin, {persona.hair_color_name} {persona.hair_style} hair, "
+        f"{persona.eye_color_name} eyes, {wearing}. Friendly, {persona.vibe} expression, looking "
+        "into the camera, soft natural light, plain pastel background, square framing. "
+        "No text, no logos, no watermark."
+    )
+
+
+def portrait(persona: Persona, generator: ImageGenerator, seed: str) -> Image.Image:
+    """The influencer's portrait, SIZE×SIZE: generated when an image model is configured,
+    else (the sandbox) the stylised drawing above."""
+    request = ImageRequest(
+        prompt=portrait_prompt(persona),
+        purpose="portrait",
+        size=(SIZE, SIZE),
+        seed=seed,
+        sketch=lambda: render(persona),
+    )
+    return generator.generate(request)

@@ -226,6 +226,9 @@ def update(
 
 
 def _draw(influencer_id: str, designed: persona_mod.Persona) -> None:
+    """Redraw inside the request (a restyle): always the drawn portrait, never the image
+    model, which takes seconds while the request holds a write transaction (on SQLite, the
+    database's write lock)."""
     image = avatar.render(designed)
     storage = get_storage(get_settings())
     storage.put(image_key(influencer_id, "avatar"), avatar.encode_png(image), "image/png")

@@ -15,6 +15,7 @@ from layers.kit.settings import get_settings
 from layers.kit.storage import get_storage
 from layers.models.projects import Influencer, Project
 from layers.projects.influencers import avatar, persona
+from layers.render.images.registry import image_generator
 
 WORKFLOW = "projects.create_influencer"
 
@@ -62,9 +63,18 @@ def design_persona(inp: CreateInfluencerInput) -> dict[str, object]:
     return designed.to_dict()
 
 
-@DBOS.step(name="influencers.render_avatar")
+@DBOS.step(
+    name="influencers.render_avatar", retries_allowed=True, max_attempts=3, interval_seconds=2.0
+)
 def render_avatar(inp: CreateInfluencerInput, designed: dict[str, object]) -> None:
-    image = avatar.render(persona.Persona(**designed))  # type: ignore[arg-type]
+    with get_database().transaction(write=False) as session:
+        influencer = session.get(Influencer, inp.influencer_id)
+        livemode = influencer.livemode if influencer is not None else False
+    image = avatar.portrait(
+        persona.Persona(**designed),  # type: ignore[arg-type]
+        image_generator(livemode),
+        seed=inp.influencer_id,
+    )
     storage = get_storage(get_settings())
     storage.put(image_key(inp.influencer_id, "avatar"), avatar.encode_png(image), "image/png")
     storage.put(

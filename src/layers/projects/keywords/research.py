@@ -7,6 +7,11 @@
    (``coffeetok``, ``runnersoftiktok``, ``coffeetips`` …), at a discount.
 3. Ranking blends relevance with measured popularity (log views) when a stats source
    measured the tag, and keeps the best `BANK_SIZE`.
+4. Curation (`curate`, before ranking) keeps a tag only when it is a word of the project's
+   language (wordfreq's list, at `WORD_ZIPF` or more), a tag the platform knows (the stats
+   source found at least `KNOWN_USES` posts carrying it), or the brand's own name: no
+   made-up compounds (``tasteandships``, ``skiptips``). Posts use only tags scored at or
+   above `CURATION_FLOOR`.
 """
 
 from __future__ import annotations
@@ -17,10 +22,14 @@ import unicodedata
 from dataclasses import dataclass
 
 import yake
+from wordfreq import zipf_frequency
 
 from layers.projects.keywords.stats.base import HashtagStat
 
 BANK_SIZE = 30
+CURATION_FLOOR = 70  # the fact sheet's curation floor: a post uses tags scored this or more
+WORD_ZIPF = 2.5  # wordfreq's Zipf scale: 2.5 ≈ once per 300 million words, still a word
+KNOWN_USES = 5  # posts carrying a tag before the platform "knows" it
 MAX_PHRASES = 24
 
 # TikTok community-tag patterns and how much of the word's relevance each keeps.
@@ -68,6 +77,49 @@ def to_hashtag(phrase: str) -> str:
     """Lower-case letters and digits only, accents folded: what TikTok matches on."""
     folded = unicodedata.normalize("NFKD", phrase.lower())
     return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))[:100]
+
+
+def is_word(token: str, language: str = "en") -> bool:
+    """Whether `token` is a word of `language` (or of English, which TikTok tags mix in)."""
+    if len(token) < 3 or not token.isalpha():
+        return False
+    lan = language.split("-")[0].lower() or "en"
+    return any(zipf_frequency(token, code) >= WORD_ZIPF for code in dict.fromkeys((lan, "en")))
+
+
+def known(stat: HashtagStat | None) -> bool:
+    """Whether the platform knows a tag: its stats source found posts carrying it."""
+    return stat is not None and stat.use_count >= KNOWN_USES
+
+
+def curate(
+    candidates: list[Candidate],
+    stats: dict[str, HashtagStat | None],
+    app_name: str | None,
+    language: str,
+    text: str = "",
+) -> list[Candidate]:
+    """The candidates that are words, known tags, or the brand's own tag. A candidate made
+    only of words that the brief uses nowhere but in the brand's name (``acme``, ``acmetok``
+    for Acme Coffee) is no topic, and goes."""
+    own = to_hashtag(app_name) if app_name else ""
+    brand_only: set[str] = set()
+    if app_name:
+        rest = re.sub(re.escape(app_name), " ", text, flags=re.IGNORECASE).lower()
+        brand_only = {
+            w for w in app_name.lower().split() if not re.search(rf"\b{re.escape(w)}\b", rest)
+        }
+    kept = []
+    for candidate in candidates:
+        tag = candidate.hashtag
+        words = candidate.phrase.lower().split()
+        if tag == own:
+            kept.append(candidate)
+        elif words and all(w in brand_only for w in words):
+            continue
+        elif is_word(tag, language) or known(stats.get(tag)):
+            kept.append(candidate)
+    return kept
 
 
 def extract_phrases(text: str, language: str) -> list[tuple[str, float]]:

@@ -108,6 +108,9 @@ def keyword_research(inp: ResearchInput) -> dict[str, Any]:
             measured = measure(inp.job_id, brief["livemode"], batch, progress)
             for tag, value in measured.items():
                 stats[tag] = None if value is None else HashtagStat(*value)
-        ranked = research.rank(candidates, stats)
+        curated = research.curate(
+            candidates, stats, brief["app_name"], brief["language"], brief["text"]
+        )
+        ranked = research.rank(curated, stats)
         bank = [[h.hashtag, h.phrase, h.score, h.view_count, h.use_count] for h in ranked]
         return save(inp, bank)

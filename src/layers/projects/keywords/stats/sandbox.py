@@ -1,11 +1,29 @@
-"""Test-mode hashtag stats: deterministic, plausible numbers."""
+"""Test-mode hashtag stats: deterministic, plausible numbers for the tags of a small
+made-up TikTok: every word (of the project's language or English), and the community tags in
+`KNOWN_TAGS`. Like the real platform, it knows nothing of a made-up compound
+(``tasteandships``): that tag is not measured (``None``)."""
 
 from __future__ import annotations
 
 import hashlib
 import time
 
+from layers.projects.keywords.research import is_word
 from layers.projects.keywords.stats.base import HashtagStat
+
+# Community tags the sandbox's TikTok knows (real, long-lived tags).
+KNOWN_TAGS = frozenset(
+    {
+        "booktok", "cleantok", "coffeetok", "coffeelover", "coffeetime", "coffeeaddict",
+        "fittok", "foodtok", "gymtok", "momtok", "studytok", "moneytok", "runtok",
+        "morningroutine", "nightroutine", "selfcare", "productivity", "studywithme",
+        "nightshift", "nightshiftnurse", "runnersoftiktok", "runningmotivation",
+        "personalfinance", "budgeting", "languagelearning", "learnspanish", "healthyhabits",
+        "mealprep", "skincareroutine", "wellness", "mindfulness", "lifehacks", "dayinmylife",
+        "smallbusiness", "dailyroutine", "coffeetips", "specialtycoffee", "singleorigin",
+        "fyp", "foryou", "foryoupage", "tiktokmademebuyit",
+    }
+)  # fmt: skip
 
 
 class SandboxHashtagStats:
@@ -19,6 +37,9 @@ class SandboxHashtagStats:
             time.sleep(self.latency_ms / 1000)
         out: dict[str, HashtagStat | None] = {}
         for tag in hashtags:
+            if tag not in KNOWN_TAGS and not is_word(tag):
+                out[tag] = None
+                continue
             digest = hashlib.sha256(tag.encode()).digest()
             noise = int.from_bytes(digest[:4], "big") / 2**32
             shortness = 1 - min(len(tag), 24) / 24

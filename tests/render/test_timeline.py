@@ -1,0 +1,95 @@
+"""How a video's timeline is cut into frames and into runs encoded in parallel."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from layers.render import video
+
+FPS = video.FPS
+
+
+def test_frame_counts_round_the_running_total() -> None:
+    # 0.35 s is 10.5 frames: rounding each scene would drift 1.5 frames over three scenes.
+    assert video.frame_counts([0.35, 0.35, 0.35]) == [10, 11, 10]
+    assert sum(video.frame_counts([2.37, 4.61, 1.6, 3.05])) == round(11.63 * FPS)
+
+
+@given(st.lists(st.floats(min_value=0.05, max_value=12), min_size=1, max_size=8))
+def test_frame_counts_never_drift_and_never_drop_a_scene(durations: list[float]) -> None:
+    counts = video.frame_counts(durations)
+    assert all(count >= 1 for count in counts)
+    for index in range(len(durations)):
+        elapsed = sum(durations[: index + 1]) * FPS
+        assert abs(sum(counts[: index + 1]) - elapsed) <= 0.5
+
+
+def scenes() -> list[video.Scene]:
+    beat = Path("footage.mp4")
+    return [
+        video.Scene(2.0, still=Path("hook.png")),
+        *[
+            video.Scene(2.0, clip=beat, clip_start=2.0 * i, overlay=Path(f"b{i}.png"))
+            for i in range(3)
+        ],
+        video.Scene(2.0, still=Path("end.png")),
+    ]
+
+
+def test_runs_balance_the_work_and_keep_every_frame_in_order() -> None:
+    timeline = scenes()
+    counts = video.frame_counts([s.duration for s in timeline])
+    first, second = video.split_work(timeline, counts, 2, FPS)
+    # Footage costs more than stills: the cut falls inside the second beat, which resumes
+    # where the first run left it.
+    footage = Path("footage.mp4")
+    assert [s.still or s.clip for s in first] == [Path("hook.png"), footage, footage]
+    assert first[-1].duration == 1.0 and first[-1].clip_start == 2.0
+    assert second[0].duration == 1.0 and second[0].clip_start == 3.0
+    assert second[0].overlay == first[-1].overlay == Path("b1.png")
+    frames = [round(s.duration * FPS) for s in [*first, *second]]
+    assert sum(frames) == sum(counts)
+
+
+def test_a_clip_cut_in_two_wraps_around_its_length() -> None:
+    timeline = [video.Scene(4.0, clip=Path("a.mp4"), clip_start=3.0, clip_length=4.0)]
+    first, second = video.split_work(timeline, video.frame_counts([4.0]), 2, FPS)
+    assert first[0].clip_start == 3.0 and second[0].clip_start == 1.0
+
+
+def test_a_cut_near_a_scene_boundary_snaps_to_it() -> None:
+    timeline = [video.Scene(2.0, clip=Path("a.mp4")), video.Scene(2.1, clip=Path("b.mp4"))]
+    counts = video.frame_counts([s.duration for s in timeline])
+    runs = video.split_work(timeline, counts, 2, FPS)
+    assert [[s.clip for s in run] for run in runs] == [[Path("a.mp4")], [Path("b.mp4")]]
+    assert video.split_work(timeline, counts, 1, FPS) == [timeline]
+
+
+def test_runs_encoded_in_parallel_join_into_one_clean_video(tmp_path: Path) -> None:
+    footage = tmp_path / "footage.mp4"
+    video.synthetic_clip(footage, seconds=2, colors=("#112233", "#445566", "#778899"))
+    card = tmp_path / "card.png"
+    Image.new("RGB", (270, 480), (200, 60, 20)).save(card)
+    timeline = [
+        video.Scene(1.0, still=card),
+        video.Scene(1.5, clip=footage, clip_start=1.0, clip_length=2.0),
+        video.Scene(0.5, still=card),
+    ]
+    out = tmp_path / "joined.mp4"
+    video.encode(timeline, out, size=(270, 480), workers=2)
+    done = subprocess.run(
+        [video.ffmpeg_exe(), "-hide_banner", "-i", str(out), "-map", "0:v", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "error" not in done.stderr.lower()
+    assert int(re.findall(r"frame=\s*(\d+)", done.stderr)[-1]) == 3 * FPS
+    info = video.probe(out)
+    assert (info.width, info.height, info.codec) == (270, 480, "h264")
+    assert info.duration_ms == 3000
+    assert not list(tmp_path.glob("joined.part*")), "the runs are cleaned up"
