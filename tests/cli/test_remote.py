@@ -323,7 +323,7 @@ def test_watch_exits_3_when_the_run_is_canceled_and_130_on_ctrl_c(
     def start_watching() -> tuple[subprocess.Popen[str], str]:
         clean = {k: v for k, v in os.environ.items() if k != "LAYERS_API_KEY"}
         process = subprocess.Popen(
-            layers_command("run", layer["id"], "crunch", "-p", "items=100", "-p", "delay=0.1",
+            layers_command("run", layer["id"], "crunch", "-p", "items=600", "-p", "delay=0.1",
                            "--watch"),
             cwd=REPO, env={**clean, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True,
