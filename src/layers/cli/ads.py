@@ -279,15 +279,21 @@ def optimize(
             f"/v1/projects/{q(project_id)}/ads/optimizer/run",
             {"layerId": layer_id, "platform": BODY[platform.value], "dryRun": dry_run},
         )
-        if not wait:
-            print_object(
-                accepted,
-                json_output,
-                lambda d: out.print(f"started {d['runId']} ({d['status']})", markup=False),
-            )
-            return
-        run = _wait(api, project_id, accepted["runId"])
-    print_object(run, json_output, show_decisions)
+        _started_or_waited(api, project_id, accepted, wait=wait, json_output=json_output)
+
+
+def _started_or_waited(
+    api: Client, project_id: str, accepted: dict[str, Any], *, wait: bool, json_output: bool
+) -> None:
+    """A started pass: its id, or with ``--wait`` its decisions once it ends."""
+    if not wait:
+        print_object(
+            accepted,
+            json_output,
+            lambda d: out.print(f"started {d['runId']} ({d['status']})", markup=False),
+        )
+        return
+    print_object(_wait(api, project_id, accepted["runId"]), json_output, show_decisions)
 
 
 @ads_app.command("refresh")
@@ -308,15 +314,7 @@ def refresh(
             f"/v1/projects/{q(project_id)}/ads/{platform.value}/content-refresh",
             {"layerId": layer_id, "maxNewCreatives": max_new},
         )
-        if not wait:
-            print_object(
-                accepted,
-                json_output,
-                lambda d: out.print(f"started {d['runId']} ({d['status']})", markup=False),
-            )
-            return
-        run = _wait(api, project_id, accepted["runId"])
-    print_object(run, json_output, show_decisions)
+        _started_or_waited(api, project_id, accepted, wait=wait, json_output=json_output)
 
 
 @runs_app.command("show")
