@@ -5,6 +5,14 @@ a bare FastAPI app with endpoints of the same shape are started as uvicorn proce
 driven by the same load generator in the same run; the ratio is Layers / bare.
 
     .venv/bin/python bench/api_latency.py [--seconds 10] [--concurrency 16]
+
+With ``--before SRC`` (the ``src`` directory of another checkout, e.g. a ``git worktree`` of an
+earlier commit), it compares GET throughput before and after a change instead: a server from
+each tree and the bare app, driven in turn in short bursts for ``--rounds`` rounds (the order
+reversed every other round), so a machine whose speed drifts during the run slows all three
+alike. It prints each one's median and the per-round ratio after / before.
+
+    .venv/bin/python bench/api_latency.py --before /tmp/before/src [--rounds 24]
 """
 
 from __future__ import annotations
@@ -33,6 +41,9 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+
+
+BODY = {"name": "Bench Project", "timezone": "America/Los_Angeles"}
 
 
 def free_port() -> int:
@@ -94,49 +105,105 @@ async def drive(
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
+Server = tuple[subprocess.Popen[bytes], str, str, dict[str, str]]
 
+
+def start_bare() -> Server:
+    """The bare app: the process, its URL, a project's path, no auth."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "_bare_app:app", "--port", str(port), "--log-level",
+         "warning", "--no-access-log"], cwd=ROOT / "bench", stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(f"{url}/docs", process)
+    return process, url, "/v1/projects/prj_1", {}
+
+
+def start_layers(src: Path | None) -> Server:
+    """A `layers api` on a fresh SQLite database (its code from `src` when given), a test key
+    and a project: the process, its URL, the project's path and the auth header."""
     data_dir = Path(tempfile.mkdtemp(prefix="layers-bench-"))
     env = {**os.environ, "LAYERS_DATA_DIR": str(data_dir), "LAYERS_LOG_LEVEL": "WARNING"}
     env.pop("LAYERS_DATABASE_URL", None)
-    # Limits and audit stay on: every request takes its bucket hit and its audit decision. The
-    # buckets are scaled so a 10 s run of 16 clients measures the check, not its 429 answers.
     env["LAYERS_RATE_LIMIT_SCALE"] = "1000"
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     python = sys.executable
-    # Keys and a project to read, made through the CLI and the API like a user would.
-    subprocess.run([python, "-m", "layers.cli.main", "migrate"], env=env, check=True,
-                   capture_output=True)  # fmt: skip
-    subprocess.run([python, "-m", "layers.cli.main", "orgs", "create", "Bench"], env=env,
-                   check=True, capture_output=True)  # fmt: skip
+    for command in (["migrate"], ["orgs", "create", "Bench"]):
+        subprocess.run([python, "-m", "layers.cli.main", *command], env=env, check=True,
+                       capture_output=True)  # fmt: skip
     key = subprocess.run(
         [python, "-m", "layers.cli.main", "keys", "create", "--test"], env=env, check=True,
         capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
-
-    layers_port, bare_port = free_port(), free_port()
-    layers = subprocess.Popen(
-        [python, "-m", "layers.cli.main", "api", "--port", str(layers_port)], env=env,
+    port = free_port()
+    process = subprocess.Popen(
+        [python, "-m", "layers.cli.main", "api", "--port", str(port)], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    bare = subprocess.Popen(
-        [python, "-m", "uvicorn", "_bare_app:app", "--port", str(bare_port), "--log-level",
-         "warning", "--no-access-log"], cwd=ROOT / "bench", stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(f"{url}/healthz", process)
+    auth = {"Authorization": f"Bearer {key}"}
+    project = httpx.post(f"{url}/v1/projects", json=BODY, headers={**auth, "Idempotency-Key": "1"})
+    return process, url, f"/v1/projects/{project.json()['id']}", auth
+
+
+def compare(before: Path, rounds: int, concurrency: int) -> None:
+    """GET throughput of this tree against `before`'s, in interleaved bursts of 3 s."""
+    servers = {"before": start_layers(before), "after": start_layers(None), "bare": start_bare()}
+    rps: dict[str, list[float]] = {name: [] for name in servers}
     try:
-        layers_url, bare_url = f"http://127.0.0.1:{layers_port}", f"http://127.0.0.1:{bare_port}"
-        wait_healthy(f"{layers_url}/healthz", layers)
-        wait_healthy(f"{bare_url}/docs", bare)
-        auth = {"Authorization": f"Bearer {key}"}
-        body = {"name": "Bench Project", "timezone": "America/Los_Angeles"}
-        project = httpx.post(f"{layers_url}/v1/projects", json=body, headers=auth).json()
+        for number in range(rounds):
+            names = list(servers) if number % 2 == 0 else list(reversed(servers))
+            for name in names:
+                _, url, path, auth = servers[name]
+
+                def headers(auth: dict[str, str] = auth) -> dict[str, str]:
+                    return auth
+
+                result = asyncio.run(drive("GET", url + path, headers, None, 3.0, concurrency))
+                rps[name].append(result.rps)
+            print(f"round {number + 1}/{rounds}", file=sys.stderr)
+    finally:
+        for process, *_ in servers.values():
+            process.terminate()
+            process.wait(timeout=10)
+    print(f"GET /v1/projects/:id, {rounds} rounds of 3 s each, concurrency {concurrency}")
+    for name, values in rps.items():
+        spread = f"({min(values):.0f}–{max(values):.0f})"
+        print(f"{name:<8}{statistics.median(values):>8.0f} req/s  {spread}")
+    after_before = [a / b for a, b in zip(rps["after"], rps["before"], strict=True)]
+    to_bare = {
+        name: statistics.median([v / b for v, b in zip(rps[name], rps["bare"], strict=True)])
+        for name in ("before", "after")
+    }
+    print(f"after / before, per round: median {statistics.median(after_before):.3f}")
+    print(f"ratio to bare: before {to_bare['before']:.3f}, after {to_bare['after']:.3f} "
+          f"({to_bare['after'] / to_bare['before']:.3f} of before)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--before", type=Path, help="the src/ of a checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=24)
+    args = parser.parse_args()
+    if args.before is not None:
+        compare(args.before, args.rounds, args.concurrency)
+        return
+
+    # Limits and audit stay on (`start_layers`): every request takes its bucket hit and its
+    # audit decision. The buckets are scaled so a 10 s run of 16 clients measures the check,
+    # not its 429 answers.
+    layers, layers_url, project_path, auth = start_layers(None)
+    bare, bare_url, _, _ = start_bare()
+    try:
         cases = [
-            ("GET /v1/projects/:id", "GET", f"/v1/projects/{project['id']}", None),
-            ("POST /v1/projects", "POST", "/v1/projects", body),
+            ("GET /v1/projects/:id", "GET", project_path, None),
+            ("POST /v1/projects", "POST", "/v1/projects", BODY),
         ]
         print(f"{args.seconds:.0f}s per case, concurrency {args.concurrency}, SQLite, test key")
         print(f"{'case':<24}{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")

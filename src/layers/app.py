@@ -24,7 +24,7 @@ from layers.kit import db as kit_db
 from layers.kit import durable, metrics
 from layers.kit.http import RequestContextMiddleware, error_response, install_error_handlers
 from layers.kit.settings import Settings, get_settings, set_settings
-from layers.orgs.limits.gate import RateLimitHeaders
+from layers.orgs.limits import gate as rate_limits
 
 log = logging.getLogger("layers.app")
 
@@ -90,8 +90,11 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         docs_url=None,  # served below from local assets, never a CDN
         redoc_url=None,
     )
-    app.add_middleware(RateLimitHeaders)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        on_response_start=(rate_limits.response_started,),
+        on_finish=(rate_limits.finished,),
+    )
     install_error_handlers(app)
     for router in API_ROUTERS:
         app.include_router(router)

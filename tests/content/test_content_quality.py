@@ -6,7 +6,9 @@ checked for what makes a post unpostable:
 * a sentence said twice in one container (slides and caption together);
 * captions that end the same way: at most 2 of any 10 consecutive captions of a project
   may share their last sentence;
-* a hashtag that is not in the project's bank at the curation floor (score ≥ 70);
+* a hashtag that is not in the project's bank at the curation floor (score ≥ 70), or fewer
+  than 3 of them;
+* a caption that opens with a label ("Filed under: …"), a piece of a sentence as a topic;
 * a slide over the text budget (`MAX_SLIDE_CHARS`), or cut with an ellipsis;
 * a remix that keeps a line of its source.
 
@@ -63,6 +65,10 @@ PENNY = {
 FORMATS = ("slideshow-builder", "slideshow-remix", "video-remix", "ugc-remix")
 PER_FORMAT = 20
 WINDOW, SHARED_ENDINGS = 10, 2
+# Pieces of the briefs' sentences that once filled a topic slot ("The small roasted weekly
+# habit…"), as the test's `sentences` spells them (no case, no punctuation).
+FRAGMENTS = ("roasted weekly", "students that", "set a weekly", "categories automatically",
+             "stops being scary", "drink coffee", "day stops", "sorts every")  # fmt: skip
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n|\\n")
 
@@ -86,9 +92,14 @@ def check_container(texts: dict[str, Any], bank: dict[str, int], source: list[st
     assert not repeated, f"said twice: {repeated} in {slides} / {texts['caption']}"
     for text in slides:
         assert "…" not in text and len(text.replace("\\n", "\n")) <= MAX_SLIDE_CHARS, text
-    assert texts["hashtags"], "a post carries hashtags"
+    assert len(texts["hashtags"]) >= 3, f"a post carries a useful set of hashtags: {bank}"
     for tag in texts["hashtags"]:
         assert bank.get(tag, 0) >= CURATION_FLOOR, f"#{tag} is not a curated tag: {bank}"
+    # Read as a social manager would (tests/content/writers/test_postable.py has the rest):
+    # a caption opens with a sentence, not a label; a topic is never a piece of a sentence.
+    assert not texts["caption"].lower().startswith("filed under"), texts["caption"]
+    for text in [*sentences(texts["hook"]), sentences(texts["caption"])[0]]:  # topics' places
+        assert not any(f in text for f in FRAGMENTS), f"a fragment as a topic: {text}"
     kept = {sentences(line)[0] for line in source if sentences(line)} & set(said)
     assert not kept, f"the remix kept source lines: {kept}"
 

@@ -77,7 +77,9 @@ def wait_for_run(
     timeout: float = 30,
 ) -> dict[str, Any]:
     def reached() -> dict[str, Any] | None:
-        body: dict[str, Any] = client.get(f"/v1/runs/{run_id}", headers=headers).json()
+        response = client.get(f"/v1/runs/{run_id}", headers=headers)
+        assert response.status_code == 200, f"GET /v1/runs/{run_id}: {response.text}"
+        body: dict[str, Any] = response.json()
         return body if body["status"] in statuses else None
 
     return wait_for(reached, timeout=timeout)

@@ -45,12 +45,12 @@ def frame_at(path: Path, seconds: float) -> Image.Image:
     return Image.open(out).convert("RGB")
 
 
-def check_sound(path: Path) -> None:
+def check_sound(path: Path, tolerance: float = 2.0) -> None:
     kinds = streams(path)
     assert any("Video: h264" in s and "1080x1920" in s for s in kinds), kinds
     assert any("Audio: aac" in s and "48000 Hz" in s and "stereo" in s for s in kinds), kinds
     report = audio.loudness(path)
-    assert abs(report.integrated - audio.TARGET_I) <= 2.0, report
+    assert abs(report.integrated - audio.TARGET_I) <= tolerance, report
     assert report.true_peak <= audio.TARGET_TP + 0.5, report
 
 
@@ -59,7 +59,8 @@ def test_without_a_voice_the_video_gets_a_normalised_music_bed(tmp_path: Path) -
     mp4 = rendered[0].path
     assert rendered[0].duration_ms == 10_000
     assert video.probe(mp4).duration_ms == pytest.approx(10_000, abs=40)
-    check_sound(mp4)
+    # The bed's peaks are rounded off, so a plain gain lands it on the target.
+    check_sound(mp4, tolerance=0.5)
 
 
 @pytest.mark.skipif(espeak.binary() is None, reason="espeak-ng not installed")

@@ -71,6 +71,30 @@ def test_a_cut_near_a_scene_boundary_snaps_to_it() -> None:
     assert video.split_work(timeline, counts, 1, FPS) == [timeline]
 
 
+def test_a_still_is_encoded_once_and_repeated() -> None:
+    timeline = scenes()
+    counts = video.frame_counts([s.duration for s in timeline])
+    plan = video.plan_runs(timeline, counts, 2, FPS)
+    unit = round(video.STILL_UNIT_SECONDS * FPS)
+    hook, *footage, end = [[scene.still or scene.clip for scene in run] for run in plan.runs]
+    assert hook == [Path("hook.png")] and end == [Path("end.png")]
+    assert len(footage) == 2 and all(clip == Path("footage.mp4") for run in footage for clip in run)
+    # 60 frames of the hook: one unit, listed four times; the footage runs once each.
+    assert plan.order == [0, 0, 0, 0, 1, 2, 3, 3, 3, 3]
+    assert [round(s.duration * FPS) for s in plan.runs[0]] == [unit]
+    listed = sum(round(s.duration * FPS) for index in plan.order for s in plan.runs[index])
+    assert listed == sum(counts)
+
+
+@given(st.integers(min_value=1, max_value=400))
+def test_a_still_of_any_length_keeps_its_frames(frames: int) -> None:
+    still = video.Scene(frames / FPS, still=Path("card.png"))
+    plan = video.plan_runs([still], [frames], 2, FPS)
+    assert sum(round(plan.runs[i][0].duration * FPS) for i in plan.order) == frames
+    # At most two distinct encodes (the unit and what is left over), each under a second.
+    assert len(plan.runs) <= 2 and all(run[0].duration < 1 for run in plan.runs)
+
+
 def test_runs_encoded_in_parallel_join_into_one_clean_video(tmp_path: Path) -> None:
     footage = tmp_path / "footage.mp4"
     video.synthetic_clip(footage, seconds=2, colors=("#112233", "#445566", "#778899"))

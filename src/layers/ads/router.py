@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from layers.ads import accounts, ads_metrics, authority_service, pending, service
 from layers.ads.platforms.base import path_name
@@ -41,10 +41,10 @@ from layers.ads.schemas import (
     RejectRequest,
     VerdictOut,
 )
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 
-router = APIRouter(prefix="/v1", tags=["ads"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["ads"])
 
 READ: dict[str, Any] = {"x-rate-limit-class": "read-light"}
 WRITE: dict[str, Any] = {"x-rate-limit-class": "write-light"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from layers.content import containers, service
 from layers.content.schemas import (
@@ -22,11 +22,11 @@ from layers.content.schemas import (
 from layers.content.service import GenerationRequest
 from layers.content.sources import service as sources
 from layers.content.sources.schemas import SourceList, SourceQueryKind
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.projects import service as projects
 
-router = APIRouter(prefix="/v1", tags=["content"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["content"])
 
 UPSTREAM: dict[int | str, dict[str, Any]] = {
     502: {"description": "A live provider (TikTok, the text model) failed (PLATFORM_ERROR)"},

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from layers.jobs import service
 from layers.jobs.schemas import JobOut
 from layers.kit import durable
 from layers.kit.db import after_commit
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.kit.settings import get_settings
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 
-router = APIRouter(prefix="/v1", tags=["jobs"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["jobs"])
 
 
 @router.get(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.metrics import analytics, performers
 from layers.metrics.schemas import (
     Granularity,
@@ -24,7 +24,7 @@ from layers.metrics.schemas import (
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.social.schemas import Platform
 
-router = APIRouter(prefix="/v1", tags=["metrics"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["metrics"])
 
 Id = Annotated[str, Query(min_length=1, max_length=40, description="The scoped object's id.")]
 

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from layers.kit.errors import NotFound
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.models.orgs import ApiKey, Organization
 from layers.orgs import service
 from layers.orgs.audit import service as audit
@@ -12,7 +10,7 @@ from layers.orgs.organizations import keys
 from layers.orgs.schemas import ApiKeyList, ApiKeyOut, KillResult, WhoAmI
 from layers.orgs.wallet import service as wallet
 
-router = APIRouter(prefix="/v1", tags=["organizations"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["organizations"])
 
 
 def _key_out(key: ApiKey) -> ApiKeyOut:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from layers.jobs import service as jobs
 from layers.jobs.schemas import JobAccepted
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.projects import service
 from layers.projects.influencers import service as influencers
@@ -29,7 +29,7 @@ from layers.projects.schemas import (
     ProjectUpdate,
 )
 
-router = APIRouter(prefix="/v1", tags=["projects"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["projects"])
 
 Cursor = Annotated[str | None, Query(max_length=128)]
 

@@ -1,12 +1,12 @@
 """Sound for rendered videos: the music bed, WAV assembly, and loudness normalisation.
 
 Every video leaves the renderer with an AAC track normalised to the social-media loudness
-target (`TARGET_I` LUFS integrated, true peak at most `TARGET_TP` dBTP) by ffmpeg's
-``loudnorm`` in two passes: `measure` reads the track once (cheap: seconds of audio), and
-`normalise_filter` lands it on the target (gain and a limiter, then loudnorm's linear second
-pass: see there why both).
+target (`TARGET_I` LUFS integrated, true peak at most `TARGET_TP` dBTP): `measure` reads the
+track with ffmpeg's ``loudnorm`` (cheap: seconds of audio), and `normalise_filter` lands it on
+the target (music: a gain; speech: gain and a limiter, then loudnorm's linear second pass: see
+there why).
 
-The music bed is synthesised here, offline and deterministically from a seed: soft sine
+The music bed is synthesised here (numpy), offline and deterministically from a seed: soft sine
 chords (root, third, fifth and a bass note, each with a slightly detuned twin and a quiet
 octave) swelling in and out once a bar, low-passed, with a short echo for room.
 """
@@ -20,6 +20,9 @@ import subprocess
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from layers.render.video import RenderError, ffmpeg_exe, run_ffmpeg
 
@@ -113,25 +116,33 @@ def normalise_filter(soundtrack: Soundtrack, *, seconds: float) -> str:
     """The audio filter of the final encode: loudness normalised to the target, 48 kHz
     stereo, exactly `seconds` long (padded or cut, a short fade-out at the end).
 
-    Speech's peaks sit 15 dB and more above its loudness, more than a -14 LUFS track with
-    a -1.5 dBTP ceiling can hold, so loudnorm alone would fall back to its dynamic mode and
-    land short of the target. Instead: clean-up (voice: compressor), a gain to the target
-    and a limiter (measured once), then loudnorm's linear second pass (measured again),
-    which only trims the last fraction of a dB and stays linear.
+    Music whose peaks stay under the ceiling once it is brought to the target needs nothing
+    but that gain: integrated loudness moves with the gain exactly (the gates move with it),
+    so one measurement lands it. Speech's peaks sit 15 dB and more above its loudness, more
+    than a -14 LUFS track with a -1.5 dBTP ceiling can hold, so loudnorm alone would fall
+    back to its dynamic mode and land short of the target. For speech (or music too peaky
+    for a plain gain): clean-up (voice: compressor), a gain to the target and a limiter
+    (measured once), then loudnorm's linear second pass (measured again), which only trims
+    the last fraction of a dB and stays linear.
     """
     chain = VOICE_CHAIN if soundtrack.voiced else "anull"
-    first = measure(soundtrack.path, chain)
-    chain = f"{chain},{_limit(TARGET_I - first.integrated)}"
-    second = measure(soundtrack.path, chain)
-    fade = min(0.6, seconds / 4)
-    return (
-        f"{chain},"
-        + _loudnorm(
+    first = loudness(soundtrack.path, chain)  # a meter is a quarter of loudnorm's cost
+    if first.integrated == float("-inf") or first.integrated < -70:
+        raise RenderError("the soundtrack is silent")
+    gain = TARGET_I - first.integrated
+    if not soundtrack.voiced and first.true_peak + gain <= TARGET_TP:
+        chain = f"volume={gain:.2f}dB"
+    else:
+        chain = f"{chain},{_limit(gain)}"
+        second = measure(soundtrack.path, chain)
+        chain += "," + _loudnorm(
             f":measured_I={second.integrated:.2f}:measured_TP={second.true_peak:.2f}"
             f":measured_LRA={second.lra:.2f}:measured_thresh={second.threshold:.2f}"
             f":offset={second.offset:.2f}:linear=true:print_format=none"
         )
-        + f",aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,"
+    fade = min(0.6, seconds / 4)
+    return (
+        f"{chain},aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,"
         f"apad=whole_dur={seconds:.3f},atrim=0:{seconds:.3f},"
         f"afade=t=out:st={seconds - fade:.3f}:d={fade:.3f}"
     )
@@ -149,9 +160,10 @@ _SUMMARY_I = re.compile(r"^\s*I:\s+(-?[\d.]+|-inf) LUFS", re.MULTILINE)
 _SUMMARY_PEAK = re.compile(r"^\s*Peak:\s+(-?[\d.]+|-inf) dBFS", re.MULTILINE)
 
 
-def loudness(path: Path) -> LoudnessReport:
-    """Integrated loudness and true peak of the first audio stream of `path` (ebur128)."""
-    meter = "ebur128=peak=true:framelog=quiet"
+def loudness(path: Path, chain: str = "anull") -> LoudnessReport:
+    """Integrated loudness and true peak of the first audio stream of `path` (ebur128), after
+    the filters `chain`."""
+    meter = f"{chain},ebur128=peak=true:framelog=quiet"
     log = _ffmpeg_log(["-i", str(path), "-map", "0:a:0", "-af", meter, "-f", "null", "-"])
     found_i = _SUMMARY_I.findall(log)
     found_peak = _SUMMARY_PEAK.findall(log)
@@ -163,6 +175,7 @@ def loudness(path: Path) -> LoudnessReport:
 # The music bed ---------------------------------------------------------------------------
 
 _BAR = 2.0  # seconds per chord
+_BED_RATE = 16000  # a pad has nothing above 2 kHz
 # Chord progressions as (root, third, fifth, bass) in semitones from the key's root.
 _PROGRESSIONS: tuple[tuple[tuple[int, int, int, int], ...], ...] = (
     ((0, 4, 7, -12), (-5, -1, 2, -17), (-3, 0, 4, -15), (-7, -3, 0, -19)),  # I V vi IV
@@ -171,55 +184,61 @@ _PROGRESSIONS: tuple[tuple[tuple[int, int, int, int], ...], ...] = (
     ((-7, -3, 0, -19), (0, 4, 7, -12), (-5, -1, 2, -17), (-3, 0, 4, -15)),  # IV I V vi
 )
 _KEYS = (261.63, 293.66, 246.94, 220.0, 277.18)  # C4, D4, B3, A3, C#4: the key's root
+_ECHOES = ((0.070, 0.25), (0.130, 0.15))  # (delay s, decay): a little room
+_LOWPASS_HZ = 1800.0
+_KNEE = 2.5  # times the RMS
 
 
-def _bed_expression(seed: str) -> str:
+def bed_samples(seconds: float, seed: str) -> npt.NDArray[np.float64]:
+    """The bed's samples at `_BED_RATE` (floats, peak well under 1): soft sine chords (root,
+    third, fifth and a bass note, each with a slightly detuned twin and a quiet octave), one
+    chord a bar, swelling in and out within the bar (silent at the bar line, so the change of
+    chord never clicks), low-passed, with a short echo, faded in and out."""
     digest = hashlib.sha256(seed.encode()).digest()
     progression = _PROGRESSIONS[digest[0] % len(_PROGRESSIONS)]
     root = _KEYS[digest[1] % len(_KEYS)]
-    cycle = _BAR * len(progression)
-
-    def frequency(voice: int) -> str:
-        expr = ""
-        for index in reversed(range(len(progression))):
-            hz = f"{root * 2 ** (progression[index][voice] / 12):.3f}"
-            expr = hz if not expr else f"if(lt(mod(t,{cycle}),{_BAR * (index + 1)}),{hz},{expr})"
-        return expr
-
-    # A swell per bar: 0.35 s in, 0.9 s out, silent at the bar line (no click where the
-    # frequencies change).
-    envelope = f"(min(1,mod(t,{_BAR})/0.35)*min(1,({_BAR}-mod(t,{_BAR}))/0.9))"
-    voices = []
+    count = round(seconds * _BED_RATE)
+    t = np.arange(count) / _BED_RATE
+    bar = (t // _BAR).astype(np.int64) % len(progression)
+    in_bar = np.mod(t, _BAR)
+    envelope = np.minimum(1.0, in_bar / 0.35) * np.minimum(1.0, (_BAR - in_bar) / 0.9)
+    chord = np.zeros(count)
     for voice in range(4):
-        hz = frequency(voice)
+        hz = np.array([root * 2 ** (notes[voice] / 12) for notes in progression])[bar]
         amp = 0.15 if voice < 3 else 0.21
-        voices.append(
-            f"{amp}*sin(2*PI*t*{hz})+{amp * 0.5:.3f}*sin(2*PI*t*{hz}*1.004)"
-            f"+{amp * 0.12:.3f}*sin(4*PI*t*{hz})"
-        )
-    return f"{envelope}*({'+'.join(voices)})"
+        phase = 2 * np.pi * t * hz
+        chord += amp * np.sin(phase) + amp * 0.5 * np.sin(phase * 1.004)
+        chord += amp * 0.12 * np.sin(2 * phase)
+    signal = envelope * chord
+    # Round off the peaks where the voices line up (a soft saturation, a few times the RMS):
+    # the bed can then be brought to the loudness target by a plain gain without touching
+    # the true-peak ceiling (`normalise_filter`).
+    knee = _KNEE * float(np.sqrt(np.mean(signal**2)))
+    signal = knee * np.tanh(signal / knee)
+    # Low-pass (a second-order Butterworth's magnitude, applied in the frequency domain).
+    spectrum = np.fft.rfft(signal, n=2 * count)
+    freqs = np.fft.rfftfreq(2 * count, 1 / _BED_RATE)
+    spectrum /= np.sqrt(1 + (freqs / _LOWPASS_HZ) ** 4)
+    signal = np.fft.irfft(spectrum)[:count]
+    wet = signal * 0.8
+    for delay, decay in _ECHOES:
+        shift = round(delay * _BED_RATE)
+        wet[shift:] += signal[: count - shift] * 0.8 * decay
+    signal = wet * 0.6
+    fade_in, fade_out = min(0.8, seconds / 4), min(1.2, seconds / 3)
+    signal *= np.clip(t / fade_in, 0.0, 1.0) * np.clip((seconds - t) / fade_out, 0.0, 1.0)
+    return signal
 
 
 def music_bed(out: Path, seconds: float, seed: str) -> None:
-    """A soft chord bed of `seconds` (WAV, 16 kHz mono: a pad has nothing above 2 kHz)."""
+    """A soft chord bed of `seconds`, deterministic from `seed` (WAV, 16-bit mono, 16 kHz)."""
     seconds = max(1.0, seconds)
-    fade_in = min(0.8, seconds / 4)
-    fade_out = min(1.2, seconds / 3)
-    run_ffmpeg(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            f"aevalsrc='{_bed_expression(seed)}':s=16000:d={seconds:.3f}",
-            "-af",
-            "lowpass=f=1800,aecho=0.8:0.6:70|130:0.25|0.15,"
-            f"afade=t=in:d={fade_in:.3f},afade=t=out:st={seconds - fade_out:.3f}:d={fade_out:.3f},"
-            f"atrim=0:{seconds:.3f}",  # the echo's tail would outlast the video
-            "-c:a",
-            "pcm_s16le",
-            str(out),
-        ]
-    )
+    pcm = np.clip(bed_samples(seconds, seed) * 32767, -32768, 32767).astype("<i2")
+    with wave.open(str(out), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(_BED_RATE)
+        writer.writeframes(pcm.tobytes())
 
 
 # WAV assembly ----------------------------------------------------------------------------

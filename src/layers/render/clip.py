@@ -15,6 +15,7 @@ frame our caption occupies (the caption band is assumed there) plus every band w
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -97,14 +98,20 @@ def video_clip(
     durations = _durations(len(beats), soundtrack)
     total = sum(video.frame_counts(durations)) / video.FPS
 
-    def sound() -> video.AudioTrack:
+    def sound() -> Path:
         track = soundtrack
         if track is None:
             bed = out_dir / "bed.wav"
             audio.music_bed(bed, total, seed or visuals.app_name)
             track = audio.Soundtrack(bed, voiced=False)
-        return video.AudioTrack(track.path, audio.normalise_filter(track, seconds=total))
+        final = video.AudioTrack(track.path, audio.normalise_filter(track, seconds=total))
+        return video.encode_audio(final, total, out_dir / "audio.m4a")
 
+    # The soundtrack is made, measured and encoded on another thread while the cards are
+    # drawn (ffmpeg does the work, so the GIL is free) and the video encodes.
+    sounds = ThreadPoolExecutor(max_workers=1)
+    prepared = sounds.submit(sound)
+    sounds.shutdown(wait=False)
     hook_image = hook_slide(visuals, hook)
     hook_path = _save(hook_image, out_dir / "hook.png")
     end_path = _save(end_slide(visuals, end_text), out_dir / "end.png")
@@ -143,7 +150,10 @@ def video_clip(
         start += seconds
     scenes.append(video.Scene(durations[-1], still=end_path))
     out = out_dir / "video.mp4"
-    video.encode(scenes, out, audio=sound, preset=preset)
+    try:
+        video.encode(scenes, out, audio=prepared.result, preset=preset)
+    finally:
+        (out_dir / "audio.m4a").unlink(missing_ok=True)
     if progress:
         progress(0.9)
     thumb = out_dir / "thumbnail.jpg"

@@ -174,17 +174,35 @@ def _video_codec(preset: str, fps: int, threads: int) -> list[str]:
 _FRAME_COST = {True: 1.0, False: 2.5}
 
 
-def split_work(scenes: list[Scene], counts: list[int], parts: int, fps: int) -> list[list[Scene]]:
+# What starting an encode costs, in frames of a still: the process, decoding its pictures, the
+# first (intra) frame.
+_JOB_COST = 16.0
+
+
+def _run_cost(run: list[Scene], fps: int) -> float:
+    frames = sum(_FRAME_COST[scene.still is not None] * scene.duration * fps for scene in run)
+    return frames + _JOB_COST
+
+
+def split_work(
+    scenes: list[Scene],
+    counts: list[int],
+    parts: int,
+    fps: int,
+    shares: list[float] | None = None,
+) -> list[list[Scene]]:
     """`scenes` (with their frame `counts`) cut into `parts` consecutive runs of about equal
-    encoding cost. A cut falls on a scene boundary when one is near (a quarter second),
-    else inside a scene (a still is cut in two; a clip resumes where the first half ended).
-    Each scene in the result has a duration of a whole number of frames."""
+    encoding cost (or of the given `shares` of it). A cut falls on a scene boundary when one is
+    near (a quarter second), else inside a scene (a still is cut in two; a clip resumes where
+    the first half ended). Each scene in the result has a duration of a whole number of
+    frames."""
     costs = [_FRAME_COST[scene.still is not None] for scene in scenes]
     total = sum(cost * count for cost, count in zip(costs, counts, strict=True))
+    shares = shares or [1.0] * parts
     bounds: list[int] = []  # global frame indexes where a new run starts
     starts = [sum(counts[:i]) for i in range(len(counts))]
     for k in range(1, parts):
-        goal, spent, frame = total * k / parts, 0.0, 0
+        goal, spent, frame = total * sum(shares[:k]) / sum(shares), 0.0, 0
         for cost, count in zip(costs, counts, strict=True):
             if spent + cost * count >= goal:
                 frame += int((goal - spent) / cost)
@@ -209,24 +227,100 @@ def split_work(scenes: list[Scene], counts: list[int], parts: int, fps: int) -> 
     return runs
 
 
+# A still scene is encoded once as a short unit and the unit repeated (stream-copied): every
+# frame of a still is the same picture, so encoding it 60 times over is wasted work.
+STILL_UNIT_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The encodes of a timeline: `runs[i]` is encoded once into a segment; `order` lists the
+    segments in timeline order (a still's unit appears as often as it repeats)."""
+
+    runs: list[list[Scene]]
+    order: list[int]
+
+
+def _still_jobs(count: int, unit: int) -> list[int]:
+    """The frames of each encode a still of `count` frames takes (see `plan_runs`)."""
+    if count < 2 * unit:
+        return [count]
+    return [unit, count % unit] if count % unit else [unit]
+
+
+def plan_runs(scenes: list[Scene], counts: list[int], workers: int, fps: int) -> Plan:
+    """A still of at least two units becomes one unit repeated, plus a last segment of the
+    frames left over; footage between stills is cut into up to `workers` runs (`split_work`),
+    the first one lighter by the stills' cost: the runs start costliest first, the stills
+    follow on the worker the first run frees, and all workers finish together. Frame counts
+    are kept exactly."""
+    unit = max(1, round(STILL_UNIT_SECONDS * fps))
+    runs: list[list[Scene]] = []
+    order: list[int] = []
+    footage: list[tuple[Scene, int]] = []
+    still_cost = sum(
+        _FRAME_COST[True] * frames + _JOB_COST
+        for scene, count in zip(scenes, counts, strict=True)
+        if scene.still is not None
+        for frames in _still_jobs(count, unit)
+    )
+    footage_cost = sum(
+        _FRAME_COST[False] * count
+        for scene, count in zip(scenes, counts, strict=True)
+        if scene.still is None
+    )
+
+    def add(run: list[Scene], times: int = 1) -> None:
+        order.extend([len(runs)] * times)
+        runs.append(run)
+
+    def flush_footage() -> None:
+        frames = sum(count for _, count in footage)
+        parts = max(1, min(workers, frames // fps or 1))
+        cost = _FRAME_COST[False] * frames
+        each = (cost + still_cost * cost / footage_cost) / parts
+        lighter = each - still_cost * cost / footage_cost
+        shares = [lighter, *[each] * (parts - 1)] if parts > 1 and lighter > 0 else None
+        runs_ = split_work([s for s, _ in footage], [c for _, c in footage], parts, fps, shares)
+        for run in runs_:
+            add(run)
+        footage.clear()
+
+    for scene, count in zip(scenes, counts, strict=True):
+        if scene.still is None:
+            footage.append((scene, count))
+            continue
+        if footage:
+            flush_footage()
+        jobs = _still_jobs(count, unit)
+        add([replace(scene, duration=jobs[0] / fps)], count // jobs[0])
+        if len(jobs) > 1:
+            add([replace(scene, duration=jobs[1] / fps)])
+    if footage:
+        flush_footage()
+    return Plan(runs, order)
+
+
 def encode(
     scenes: list[Scene],
     out: Path,
     *,
-    audio: AudioTrack | Callable[[], AudioTrack] | None = None,
+    audio: Path | Callable[[], Path] | None = None,
     size: tuple[int, int] = (WIDTH, HEIGHT),
     fps: int = FPS,
     preset: str = PRESET,
     workers: int | None = None,
 ) -> None:
     """Render `scenes` one after the other (and `audio` under them) into the MP4 `out`.
-    `audio` may be a function that prepares the track: it runs while the video encodes.
+    `audio` is an AAC track as long as the video (`encode_audio`), or a function that
+    returns one once it is ready (it is called when the video's runs are done).
 
-    The timeline is cut into `workers` runs of about equal cost (default: one per core),
-    each encoded by its own ffmpeg with one encoder thread (same encoder settings; a run
-    starts a new GOP): x264's frame threads leave a core idle much of the time on a small
-    machine, independent runs do not. The runs are joined without re-encoding, the soundtrack
-    encoded (AAC) and muxed, and the index moved first (``+faststart``).
+    The footage is cut into `workers` runs of about equal cost (default: one per core), and a
+    still is encoded once as a short unit that repeats (`plan_runs`); each run is encoded by
+    its own ffmpeg with one encoder thread (same encoder settings; a run starts a new GOP),
+    `workers` at a time: x264's frame threads leave a core idle much of the time on a small
+    machine, independent runs do not. The runs are joined and the soundtrack (AAC) muxed in
+    without re-encoding either, and the index moved first (``+faststart``).
     """
     if not scenes:
         raise RenderError("a video needs at least one scene")
@@ -234,7 +328,8 @@ def encode(
     counts = frame_counts([scene.duration for scene in scenes], fps)
     workers = max(1, min(workers or cores, sum(counts) // fps or 1))
     threads = max(1, cores // workers)
-    runs = split_work(scenes, counts, workers, fps)
+    plan = plan_runs(scenes, counts, workers, fps)
+    runs = plan.runs
     clip_sizes: dict[Path, tuple[int, int]] = {}
     for scene in scenes:
         if scene.clip is not None and scene.covers and scene.clip not in clip_sizes:
@@ -265,28 +360,37 @@ def encode(
             ]
         )  # fmt: skip
 
+    total = sum(counts) / fps
     try:
-        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
-            futures = [pool.submit(encode_run, index) for index in range(len(runs))]
-            if callable(audio):
-                audio = audio()  # prepared (measured) while the video encodes
+        # The costliest runs first, so the short ones fill in at the end.
+        by_cost = sorted(range(len(runs)), key=lambda i: -_run_cost(runs[i], fps))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(encode_run, index) for index in by_cost]
             for future in futures:
                 future.result()
-        listing.write_text("".join(f"file '{part.name}'\n" for part in parts))
-        total = sum(counts) / fps
+        sound = audio() if callable(audio) else audio
+        listing.write_text("".join(f"file '{parts[index].name}'\n" for index in plan.order))
         args = ["-f", "concat", "-safe", "0", "-i", str(listing)]
-        if audio is not None:
-            args += ["-i", str(audio.path), "-map", "0:v", "-map", "1:a", "-af", audio.filter]
-            args += ["-c:a", "aac", "-b:a", "128k", "-ar", "48000"]
+        if sound is not None:
+            args += ["-i", str(sound), "-map", "0:v", "-map", "1:a"]
         else:
             args += ["-map", "0:v", "-an"]
-        run_ffmpeg(
-            [*args, "-c:v", "copy", "-t", f"{total:.3f}", "-movflags", "+faststart", str(out)]
-        )
+        run_ffmpeg([*args, "-c", "copy", "-t", f"{total:.3f}", "-movflags", "+faststart", str(out)])
     finally:
         for part in parts:
             part.unlink(missing_ok=True)
         listing.unlink(missing_ok=True)
+
+
+def encode_audio(track: AudioTrack, seconds: float, out: Path) -> Path:
+    """The soundtrack, through its filter, as AAC in an MP4 (`out`) of `seconds`; `out`."""
+    run_ffmpeg(
+        [
+            "-i", str(track.path), "-af", track.filter, "-c:a", "aac", "-b:a", "128k",
+            "-ar", "48000", "-t", f"{seconds:.3f}", str(out),
+        ]
+    )  # fmt: skip
+    return out
 
 
 def synthetic_clip(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.projects import service as projects
 from layers.social import oauth, service
@@ -24,7 +24,7 @@ from layers.social.schemas import (
     SocialAccountUpdate,
 )
 
-router = APIRouter(prefix="/v1", tags=["social accounts"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["social accounts"])
 
 StateParam = Annotated[str, Query(min_length=1, max_length=64, description="The st_… state.")]
 

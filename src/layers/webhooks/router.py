@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from layers.kit import clock
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.webhooks import service
 from layers.webhooks.schemas import (
@@ -26,7 +26,7 @@ from layers.webhooks.schemas import (
     TestSent,
 )
 
-router = APIRouter(prefix="/v1", tags=["webhooks"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["webhooks"])
 
 READ, WRITE = "webhooks:read", "webhooks:write"
 Cursor = Annotated[str | None, Query(max_length=128)]

@@ -12,19 +12,9 @@ from layers.content.writers.base import MAX_SLIDE_CHARS, Brief, CaptionContext, 
 from layers.content.writers.copykit import norm, points, sentences, shorter, topics
 from layers.content.writers.offline import OfflineWriter
 from layers.content.writers.phrasebook import CAPTION_ENDINGS, VOICES
+from tests.content.writers import briefs
 
-ACME = Brief(
-    app_name="Acme Coffee",
-    app_description=(
-        "Daily ritual coffee subscriptions for runners and night-shift workers. Single-origin "
-        "beans from named farms, roasted weekly, and shipped on a cadence that matches how you "
-        "actually drink coffee — so the bag never goes stale and you never run out before a "
-        "hard workout."
-    ),
-    tagline="Coffee that shows up before you run out.",
-    brand_voice="warm",
-    phrases=["acme coffee", "coffee", "daily ritual", "acme"],
-)
+ACME = briefs.acme(phrases=["acme coffee", "coffee", "daily ritual", "acme"])
 SPARSE = Brief(app_name="Tally", app_description="Habit tracker.", tagline=None, phrases=[])
 WRITER = OfflineWriter()
 
@@ -43,9 +33,11 @@ def test_the_brief_splits_into_claims_and_benefits_in_its_own_words() -> None:
 
 def test_topics_are_phrases_of_the_brief_never_the_brand() -> None:
     found = topics(ACME)
-    assert "daily ritual coffee" in found and "night-shift workers" in found
+    assert "coffee subscriptions" in found and "night-shift workers" in found
     assert not any(t in ("acme", "acme coffee") for t in found)
     assert "roasted weekly" not in found  # a fragment, not a topic
+    assert "daily ritual coffee" not in found  # the front of "…coffee subscriptions"
+    assert found[:2] == ["coffee subscriptions", "coffee"]  # what the brief comes back to
 
 
 def test_shorter_rewrites_at_a_clause_boundary_and_never_cuts() -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from layers.content.progress import service
 from layers.content.progress.service import ContentProgress
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 
-router = APIRouter(prefix="/v1", tags=["content"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["content"])
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from layers.content import containers
 from layers.content.review import service
@@ -17,10 +17,10 @@ from layers.content.review.schemas import (
     ReviewPolicyPatch,
     ReviewQueue,
 )
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 
-router = APIRouter(prefix="/v1", tags=["content review"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["content review"])
 
 
 @router.get(

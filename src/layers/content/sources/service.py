@@ -35,7 +35,9 @@ def brief_phrases(project: Project) -> list[str]:
     """Before research lands: the brief's top phrases, else the project's name."""
     text = research.brief_text(project.app_name, project.app_description, project.tagline)
     if text:
-        found = [p for p, _ in research.extract_phrases(text, project.primary_language)]
+        found = [
+            p for p, _ in research.extract_phrases(text, project.primary_language, project.app_name)
+        ]
         if found:
             return found[:PORTFOLIO_KEYWORDS]
     return [project.name.lower()]

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from layers.content import containers
 from layers.content.schemas import ContainerOut
 from layers.content.uploads import service
 from layers.content.uploads.schemas import UploadBody
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 
-router = APIRouter(prefix="/v1", tags=["content"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["content"])
 
 
 @router.post(

@@ -36,6 +36,7 @@ from layers.content.writers.copykit import (
     Sheet,
     cap,
     low,
+    main_topics,
     norm,
     points,
     rng,
@@ -44,6 +45,7 @@ from layers.content.writers.copykit import (
     topic_for,
     topics,
 )
+from layers.projects.keywords import grammar
 
 SHORT_LINE = 48  # a source line up to this long is a "short" beat of its rhythm
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s*")
@@ -57,8 +59,17 @@ def _voice(brief: Brief) -> str:
 
 
 def _fill(template: str, brief: Brief, **values: str) -> str:
+    """`template` filled in; a topic goes in the form it takes before a noun ("the
+    houseplant crowd", `grammar.attributive`)."""
+    if "topic" in values:
+        values["topic"] = grammar.attributive(values["topic"])
     text = template.format(app=brief.name, **values)
     return re.sub(r"\b(\w+) \1\b", r"\1", text, flags=re.IGNORECASE)
+
+
+def _names(text: str, brief: Brief) -> bool:
+    """Whether `text` already names the brand."""
+    return bool(brief.app_name) and brief.name.lower() in text.lower()
 
 
 def _echoes(text: str) -> bool:
@@ -83,27 +94,42 @@ class _Writer:
         self.topic = topic_for(brief, None, self.rng)
         self.frames: set[str] = set()
         self.frame_of: dict[str, str] = {}
+        self.ties = 0  # tie-in lines in this container (at most `book.MAX_TIES`)
+        # Whether the line just said names the brand, so that the next may call it "it".
+        self.named = False
+        # Whether the line just said is a claim, so that the next may follow on from it
+        # ("Which means…", "The result?"): not after a hook, an opener or a benefit.
+        self.follows = False
 
     # -- lines ---------------------------------------------------------------------------
 
-    def _shapes(self, point: Point) -> list[str]:
-        shapes = {
+    def _shapes(self, point: Point, prefer_plain: bool = True) -> list[str]:
+        """The shapes `point` reads right in (by its grammatical form): the plain statement
+        first (or last, unless `prefer_plain`), the others in a seeded order, and after all
+        of them the frames this container used already."""
+        table = {
             "claim": book.CLAIM_SHAPES,
             "benefit": book.BENEFIT_SHAPES,
             "tagline": book.TAGLINE_SHAPES,
         }[point.kind]
+        shapes = [
+            shape
+            for shape, forms in table
+            if point.form in forms
+            and (self.named or shape not in book.IT_SHAPES)
+            and (self.follows or shape not in book.CONNECTIVES)
+        ]
         first, rest = shapes[:1], list(shapes[1:])
         self.rng.shuffle(rest)
         # A frame already used in this container goes last: two "The result?" lines read
         # like a template even when what follows differs.
-        return sorted(first + rest, key=lambda shape: shape in self.frames)
+        ordered = first + rest if prefer_plain else rest + first
+        return sorted(ordered, key=lambda shape: shape in self.frames)
 
     def _point_lines(self, point: Point, limit: int, prefer_plain: bool) -> list[str]:
         """`point` in every shape, each rewritten to fit `limit` (shorter clauses of the
         brief, never a cut), plain statement first when `prefer_plain`."""
-        shapes = self._shapes(point)
-        if not prefer_plain:
-            shapes = shapes[1:] + shapes[:1]
+        shapes = self._shapes(point, prefer_plain)
         whole: list[str] = []
         shortened: list[str] = []
         for shape in shapes:
@@ -135,7 +161,10 @@ class _Writer:
 
     def body(self, count: int, numbered: bool, rhythm: Sequence[bool]) -> list[str]:
         """`count` body slides, each one point of the brief (or a topic line when the brief
-        runs out); ``rhythm[i]`` true → a long slide (the point and a tie-in line)."""
+        runs out); ``rhythm[i]`` true → a long slide: the point and a tie-in line, when the
+        point is something the product does for you (`book.TIE_FORMS`: "A budgeting app for
+        students. / Penny Pal does this for me." says nothing), does not name the brand
+        already, and the container has fewer than `book.MAX_TIES`."""
         slides: list[str] = []
         queue = list(self.points)
         for index in range(count):
@@ -143,11 +172,13 @@ class _Writer:
             prefix = f"{len(slides) + 1}. " if numbered else ""
             budget = (LONG_POINT if long else MAX_SLIDE_CHARS) - len(prefix)
             line: str | None = None
+            form = kind = ""
             while queue and line is None:
                 point = queue.pop(0)
                 line = self.said(
                     self.sheet.first(self._point_lines(point, budget, prefer_plain=numbered))
                 )
+                form, kind = point.form, point.kind
             if line is None:
                 line = self.sheet.first(t for t in self._topic_lines() if len(t) <= budget)
             if line is None:
@@ -155,11 +186,19 @@ class _Writer:
                     f"{self.brief.name}, part {index + 1}."
                 )
             text = prefix + line
-            if long:
+            if (
+                long
+                and form in book.TIE_FORMS
+                and self.ties < book.MAX_TIES
+                and not _names(text, self.brief)
+            ):
                 tie = self._tie(MAX_SLIDE_CHARS - len(text) - 1)
                 if tie:
+                    self.ties += 1
                     text = f"{text}\n{tie}"
             slides.append(text)
+            self.named = _names(text, self.brief)
+            self.follows = kind == "claim"
         return slides
 
     def hook(self, lines: int = 2, count: int | None = None, topic: str | None = None) -> str:
@@ -186,7 +225,9 @@ class _Writer:
         tagline = next((p for p in self.points if p.kind == "tagline"), None)
         if tagline is not None:
             line = shorter(tagline.text, MAX_SLIDE_CHARS - len(cta) - 1)
-            if line and self.sheet.fresh(line + "."):
+            # Not under the call to action when a slide said it already, in any shape.
+            told = any(norm(line or "") in said for said in self.sheet.said)
+            if line and not told and self.sheet.fresh(line + "."):
                 return f"{cta}\n{self.sheet.say(line + '.')}"
         return cta
 
@@ -199,12 +240,18 @@ class OfflineWriter:
     def hooks(self, brief: Brief, count: int, seed: str) -> list[str]:
         writer = _Writer(brief, f"hooks:{seed}")
         found: list[str] = []
-        candidates = [
-            _fill(t, brief, topic=topic, br=HOOK_BREAK)
-            for t in book.HOOKS[writer.voice]
-            for topic in topics(brief)[:8]
-        ]
-        writer.rng.shuffle(candidates)
+        main = main_topics(brief)
+        rest = [t for t in topics(brief) if t not in main]
+        candidates: list[str] = []
+        # The main topics' hooks first, then the other topics' (seeded order within each).
+        for group in (main, rest):
+            filled = [
+                _fill(t, brief, topic=topic, br=HOOK_BREAK)
+                for t in book.HOOKS[writer.voice]
+                for topic in group
+            ]
+            writer.rng.shuffle(filled)
+            candidates += filled
         usable = [
             h if writer.voice == "casual" else cap(h)
             for h in candidates
@@ -235,12 +282,14 @@ class OfflineWriter:
         else:
             two_lines = "\n" in first.strip() or HOOK_BREAK in first or len(first) > SHORT_LINE
             hook = writer.hook(lines=2 if two_lines else 1, topic=subject)
+        writer.named = _names(hook, brief)
         slides = writer.body(count - 2, numbered, rhythm)
         return [hook, *slides, writer.end()]
 
     def build_slides(self, brief: Brief, hook: str, count: int, seed: str) -> list[str]:
         writer = _Writer(brief, f"build:{seed}")
         writer.sheet.say(hook)
+        writer.named = _names(hook, brief)
         numbered = writer.rng.random() < 0.5
         start = writer.rng.random() < 0.5
         rhythm = [(i % 2 == 0) == start for i in range(max(1, count - 2))]
@@ -255,15 +304,18 @@ class OfflineWriter:
         slides: Sequence[str] = (),
         context: CaptionContext | None = None,
     ) -> str:
-        """An opener about the topic, one or two points the slides did not say, an ending
-        rotated through the project's posts and unlike its recent captions' endings."""
+        """An opener about the topic (rotated through the project's posts), one or two points
+        the slides did not say, an ending rotated through the project's posts and unlike its
+        recent captions' endings."""
         context = context or CaptionContext()
         sheet = Sheet()
         for text in [hook, *slides]:
             sheet.say(text)
         writer = _Writer(brief, f"caption:{seed}", sheet)
-        openers = list(book.CAPTION_OPENERS)
-        writer.rng.shuffle(openers)
+        # Openers rotate through the project's feed like endings do, so that posts next to
+        # each other open differently.
+        count = len(book.CAPTION_OPENERS)
+        openers = [book.CAPTION_OPENERS[(context.position + k) % count] for k in range(count)]
         parts = [
             sheet.first(cap(_fill(o, brief, topic=writer.topic)) for o in openers)
             or sheet.say(cap(writer.topic) + ".")
@@ -272,9 +324,11 @@ class OfflineWriter:
         # Points the slides did not make (even shortened) first.
         fresh = sorted(writer.points, key=lambda p: " ".join(norm(p.text).split()[:4]) in shown)
         for point in fresh[:4]:
+            writer.named = _names(parts[-1], brief)
             line = writer.said(sheet.first(writer._point_lines(point, 160, prefer_plain=False)))
             if line:
                 parts.append(line)
+                writer.follows = point.kind == "claim"
             if len(parts) == 3:
                 break
         parts.append(self._ending(brief, writer, sheet, context))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from layers.engine.catalog import registry, service
 from layers.engine.catalog.schemas import TemplateList, TemplateOut
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import requires
 
-router = APIRouter(prefix="/v1", tags=["layers"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["layers"])
 
 
 @router.get("/layer-templates", dependencies=[requires("layers:read")])

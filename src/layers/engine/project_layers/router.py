@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from layers.engine.project_layers import lifecycle, outputs, service
 from layers.engine.project_layers.schemas import (
@@ -18,11 +18,11 @@ from layers.engine.project_layers.schemas import (
     LayerUpdated,
     TemplateId,
 )
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.projects import service as projects
 
-router = APIRouter(prefix="/v1", tags=["layers"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["layers"])
 
 Cursor = Annotated[str | None, Query(max_length=128)]
 Limit = Annotated[int, Query(ge=1, le=200)]

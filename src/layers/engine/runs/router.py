@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from layers.engine.project_layers import execution
@@ -28,10 +28,10 @@ from layers.engine.runs.schemas import (
 )
 from layers.engine.settings import engine_settings
 from layers.kit import sse
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 
-router = APIRouter(tags=["layers"], route_class=LayersRoute)
+router = LayersRouter(tags=["layers"])
 
 Cursor = Annotated[str | None, Query(max_length=128)]
 Limit = Annotated[int, Query(ge=1, le=200)]

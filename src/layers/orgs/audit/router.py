@@ -6,16 +6,16 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from layers.kit.errors import Validation
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.models.audit import AuditEvent
 from layers.orgs.audit import service
 from layers.orgs.audit.schemas import AuditEventList, AuditEventOut
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 
-router = APIRouter(prefix="/v1", tags=["audit log"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["audit log"])
 
 _Z_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 ZTime = Annotated[

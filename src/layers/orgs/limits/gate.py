@@ -1,5 +1,5 @@
 """Where a request meets its limits: `enforce` runs once the caller is known (from
-`layers.orgs.dependencies.current_principal`), and `RateLimitHeaders` writes the class and the
+`layers.orgs.dependencies.current_principal`), and `response_started` writes the class and the
 bucket state on every response of a Partner API route, success or error."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from layers.kit.db import get_database
 from layers.kit.errors import RateLimited
@@ -112,39 +112,28 @@ def _release_gate(scope: Scope) -> None:
         release()
 
 
-class RateLimitHeaders:
-    """Releases the organization's job-start gate when the response starts, and adds
-    ``X-RateLimit-Endpoint-Class`` and, once the key was counted, ``X-RateLimit-Limit /
-    -Remaining / -Reset`` to every response of an API route (headers already set win)."""
+def response_started(scope: Scope, headers: list[tuple[bytes, bytes]]) -> None:
+    """As a response starts (a `RequestContextMiddleware` hook): release the organization's
+    job-start gate, and add ``X-RateLimit-Endpoint-Class`` and, once the key was counted,
+    ``X-RateLimit-Limit / -Remaining / -Reset`` to every response of an API route (headers
+    already set win)."""
+    _release_gate(scope)
+    cls = endpoint_class(scope)
+    if cls is None:
+        return
+    extra: dict[str, str] = {"X-RateLimit-Endpoint-Class": cls}
+    state = scope.get("state", {}).get(_STATE)
+    if isinstance(state, service.BucketState):
+        extra.update(state.headers())
+    present = {name.lower() for name, _ in headers}
+    headers += [
+        (name.lower().encode(), value.encode())
+        for name, value in extra.items()
+        if name.lower().encode() not in present
+    ]
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                _release_gate(scope)
-                cls = endpoint_class(scope)
-                if cls is not None:
-                    extra: dict[str, str] = {"X-RateLimit-Endpoint-Class": cls}
-                    state = scope.get("state", {}).get(_STATE)
-                    if isinstance(state, service.BucketState):
-                        extra.update(state.headers())
-                    headers = list(message.get("headers", []))
-                    present = {name.lower() for name, _ in headers}
-                    headers += [
-                        (name.lower().encode(), value.encode())
-                        for name, value in extra.items()
-                        if name.lower().encode() not in present
-                    ]
-                    message = {**message, "headers": headers}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        finally:
-            _release_gate(scope)
+def finished(scope: Scope) -> None:
+    """Once the request is done (a `RequestContextMiddleware` hook): the gate is released even
+    when no response started."""
+    _release_gate(scope)

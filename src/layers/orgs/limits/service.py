@@ -8,6 +8,7 @@ seconds until the bucket's window ends). The bucket state travels to the respons
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -46,13 +47,20 @@ def _scaled(value: int) -> int:
     return max(1, int(value * get_settings().rate_limit_scale))
 
 
+@functools.lru_cache(maxsize=64)
+def _bucket(
+    tier_name: str, endpoint_class: EndpointClass, scale: float, window: int
+) -> RateLimitItemPerSecond:
+    amount = max(1, int(tier(tier_name).per_minute[endpoint_class] * scale))
+    return RateLimitItemPerSecond(amount, window, namespace="layers")
+
+
 def hit(key_id: str, tier_name: str, endpoint_class: EndpointClass) -> BucketState:
     """Count one request of key `key_id`; raise RateLimited (its headers set) when over."""
     settings = get_settings()
     limits_of = tier(tier_name)
-    window = settings.rate_limit_window_seconds
-    item = RateLimitItemPerSecond(
-        _scaled(limits_of.per_minute[endpoint_class]), window, namespace="layers"
+    item = _bucket(
+        tier_name, endpoint_class, settings.rate_limit_scale, settings.rate_limit_window_seconds
     )
     limiter = storage.limiter()
     try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
-from layers.kit.http import LayersRoute, mark_sensitive
+from layers.kit.http import LayersRouter, mark_sensitive
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.orgs.organizations import keys, service
 from layers.orgs.organizations.schemas import (
@@ -24,7 +24,7 @@ from layers.orgs.organizations.schemas import (
     OrganizationUpdate,
 )
 
-router = APIRouter(prefix="/v1", tags=["organizations"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["organizations"])
 
 ADMIN = requires("org:admin")
 Cursor = Annotated[str | None, Query(max_length=128)]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from layers.kit.errors import IdempotencyRequired, NotFound, Validation
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.models.orgs import Organization
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, authenticated, requires
 from layers.orgs.service import Principal
@@ -24,7 +24,7 @@ from layers.orgs.wallet.schemas import (
     EventType,
 )
 
-router = APIRouter(prefix="/v1", tags=["credits"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["credits"])
 
 Cursor = Annotated[str | None, Query(max_length=128)]
 Limit = Annotated[int, Query(ge=1, le=100)]

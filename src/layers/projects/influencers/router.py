@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.projects.influencers import service
 from layers.projects.influencers.schemas import (
@@ -16,7 +14,7 @@ from layers.projects.influencers.schemas import (
     InfluencerUpdate,
 )
 
-router = APIRouter(prefix="/v1", tags=["influencers"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["influencers"])
 
 
 @router.patch(

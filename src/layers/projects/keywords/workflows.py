@@ -51,8 +51,8 @@ def load_brief(inp: ResearchInput) -> dict[str, Any]:
 
 @DBOS.step(name="keywords.extract")
 def extract(job_id: str, text: str, language: str, app_name: str | None) -> list[list[Any]]:
-    phrases = research.extract_phrases(text, language)
-    candidates = research.expand(phrases, app_name)
+    phrases = research.extract_phrases(text, language, app_name)
+    candidates = research.expand(phrases, app_name, language)
     jobs.advance(job_id, stage="measuring", progress=0.15)
     return [[c.hashtag, c.phrase, c.relevance] for c in candidates]
 

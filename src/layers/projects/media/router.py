@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import File, Form, Query, UploadFile
 
-from layers.kit.http import LayersRoute, allow_large_bodies
+from layers.kit.http import LayersRouter, allow_large_bodies
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.projects.media import service
 from layers.projects.media.schemas import (
@@ -17,7 +17,7 @@ from layers.projects.media.schemas import (
     MediaKind,
 )
 
-router = APIRouter(prefix="/v1", tags=["app media"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["app media"])
 
 UPLOAD_PATH = r"/v1/projects/[^/]+/media/upload"
 UPLOAD_BODY_LIMIT = max(spec.max_bytes for spec in service.KINDS.values()) + 64 * 1024

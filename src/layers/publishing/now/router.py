@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.publishing.now import service
 from layers.publishing.now.schemas import PublishBody, PublishResult
 
-router = APIRouter(prefix="/v1", tags=["scheduling"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["scheduling"])
 
 
 @router.post(

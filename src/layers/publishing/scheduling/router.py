@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
-from layers.kit.http import LayersRoute
+from layers.kit.http import LayersRouter
 from layers.orgs.dependencies import CurrentPrincipal, DbSession, requires
 from layers.publishing.scheduling import service, views
 from layers.publishing.scheduling.schemas import (
@@ -25,7 +25,7 @@ BOUND = (
     "neither (read as UTC). A number is a 422, not a Unix time."
 )
 
-router = APIRouter(prefix="/v1", tags=["scheduling"], route_class=LayersRoute)
+router = LayersRouter(prefix="/v1", tags=["scheduling"])
 
 
 @router.post(

@@ -22,12 +22,16 @@ KNOWN_TAGS = frozenset(
         "mealprep", "skincareroutine", "wellness", "mindfulness", "lifehacks", "dayinmylife",
         "smallbusiness", "dailyroutine", "coffeetips", "specialtycoffee", "singleorigin",
         "fyp", "foryou", "foryoupage", "tiktokmademebuyit",
+        "planttok", "plantsoftiktok", "plantcare", "plantlover", "plantlife", "planttips",
+        "houseplants", "houseplanttok", "plantmom", "urbanjungle", "budgetingtips",
+        "moneytips", "savingmoney", "studentlife", "financetips",
     }
 )  # fmt: skip
 
 
 class SandboxHashtagStats:
-    """Deterministic, plausible numbers: short generic tags are the big ones."""
+    """Deterministic, plausible numbers: a community's tag is big, and among words the
+    short generic ones are the big ones."""
 
     def __init__(self, latency_ms: int = 0) -> None:
         self.latency_ms = latency_ms
@@ -42,8 +46,13 @@ class SandboxHashtagStats:
                 continue
             digest = hashlib.sha256(tag.encode()).digest()
             noise = int.from_bytes(digest[:4], "big") / 2**32
-            shortness = 1 - min(len(tag), 24) / 24
-            exponent = 3.5 + 6.0 * (0.55 * shortness + 0.45 * noise)
+            if tag in KNOWN_TAGS:
+                # A community's own tag is a big one: 100 million to 10 billion views, as
+                # #coffeetok or #planttok have on the real platform.
+                exponent = 8.0 + 2.0 * noise
+            else:
+                shortness = 1 - min(len(tag), 24) / 24
+                exponent = 3.5 + 6.0 * (0.55 * shortness + 0.45 * noise)
             views = int(10**exponent)
             per_post = 800 + int.from_bytes(digest[4:6], "big") % 12000
             out[tag] = HashtagStat(view_count=views, use_count=max(1, views // per_post))
