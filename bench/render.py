@@ -8,7 +8,7 @@
   bare ffmpeg encoding the same number of frames (10 s of a still 1080×1920 image, decoded
   once a second) with the same encoder settings.
 
-    .venv/bin/python bench/render.py [--repeat 3]
+    .venv/bin/python bench/render.py [--repeat 5]
 """
 
 from __future__ import annotations
@@ -27,13 +27,29 @@ from layers.render.clip import video_clip
 from layers.render.drawing import HEIGHT, WIDTH
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+def seconds(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def paired(
+    ours: Callable[[], object], bare: Callable[[], object], repeat: int
+) -> tuple[float, float]:
+    """Median seconds of each, timed in alternation (ours, bare, bare, ours, …) after one
+    untimed warm-up of each, so a machine that speeds up or slows down during the run
+    weighs on both alike."""
+    ours(), bare()
+    mine: list[float] = []
+    theirs: list[float] = []
+    for index in range(repeat):
+        if index % 2 == 0:
+            mine.append(seconds(ours))
+            theirs.append(seconds(bare))
+        else:
+            theirs.append(seconds(bare))
+            mine.append(seconds(ours))
+    return statistics.median(mine), statistics.median(theirs)
 
 
 def visuals(tmp: Path) -> compose.Visuals:
@@ -93,7 +109,7 @@ def bare_video(out: Path, still: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="layers-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -112,10 +128,10 @@ def main() -> None:
             video_clip(brand, TEXTS[0], TEXTS[1:4], TEXTS[5], out)
 
         rows = [
-            ("6-slide slideshow", timed(slideshow, args.repeat),
-             timed(lambda: bare_slides(tmp), args.repeat), "bare Pillow, 6 frames"),
-            ("10 s video 1080x1920", timed(clip, args.repeat),
-             timed(lambda: bare_video(tmp, still), args.repeat), "bare ffmpeg, 300 frames"),
+            ("6-slide slideshow", *paired(slideshow, lambda: bare_slides(tmp), args.repeat),
+             "bare Pillow, 6 frames"),
+            ("10 s video 1080x1920", *paired(clip, lambda: bare_video(tmp, still), args.repeat),
+             "bare ffmpeg, 300 frames"),
         ]  # fmt: skip
     print(f"{'render':<24} {'Layers s':>9} {'bare s':>8} {'ratio':>6}  baseline")
     for name, ours, bare, what in rows:

@@ -6,6 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
@@ -30,15 +31,17 @@ def test_frame_counts_never_drift_and_never_drop_a_scene(durations: list[float])
         assert abs(sum(counts[: index + 1]) - elapsed) <= 0.5
 
 
+HOOK = Image.new("RGB", (4, 4), "red")
+END = Image.new("RGB", (4, 4), "blue")
+CAPTIONS = [Image.new("RGBA", (2, 2), (0, 0, i, 255)) for i in range(3)]
+
+
 def scenes() -> list[video.Scene]:
     beat = Path("footage.mp4")
     return [
-        video.Scene(2.0, still=Path("hook.png")),
-        *[
-            video.Scene(2.0, clip=beat, clip_start=2.0 * i, overlay=Path(f"b{i}.png"))
-            for i in range(3)
-        ],
-        video.Scene(2.0, still=Path("end.png")),
+        video.Scene(2.0, still=HOOK),
+        *[video.Scene(2.0, clip=beat, clip_start=2.0 * i, overlay=CAPTIONS[i]) for i in range(3)],
+        video.Scene(2.0, still=END),
     ]
 
 
@@ -49,10 +52,10 @@ def test_runs_balance_the_work_and_keep_every_frame_in_order() -> None:
     # Footage costs more than stills: the cut falls inside the second beat, which resumes
     # where the first run left it.
     footage = Path("footage.mp4")
-    assert [s.still or s.clip for s in first] == [Path("hook.png"), footage, footage]
+    assert [s.still or s.clip for s in first] == [HOOK, footage, footage]
     assert first[-1].duration == 1.0 and first[-1].clip_start == 2.0
     assert second[0].duration == 1.0 and second[0].clip_start == 3.0
-    assert second[0].overlay == first[-1].overlay == Path("b1.png")
+    assert second[0].overlay is first[-1].overlay is CAPTIONS[1]
     frames = [round(s.duration * FPS) for s in [*first, *second]]
     assert sum(frames) == sum(counts)
 
@@ -77,7 +80,7 @@ def test_a_still_is_encoded_once_and_repeated() -> None:
     plan = video.plan_runs(timeline, counts, 2, FPS)
     unit = round(video.STILL_UNIT_SECONDS * FPS)
     hook, *footage, end = [[scene.still or scene.clip for scene in run] for run in plan.runs]
-    assert hook == [Path("hook.png")] and end == [Path("end.png")]
+    assert hook == [HOOK] and end == [END]
     assert len(footage) == 2 and all(clip == Path("footage.mp4") for run in footage for clip in run)
     # 60 frames of the hook: one unit, listed four times; the footage runs once each.
     assert plan.order == [0, 0, 0, 0, 1, 2, 3, 3, 3, 3]
@@ -88,7 +91,7 @@ def test_a_still_is_encoded_once_and_repeated() -> None:
 
 @given(st.integers(min_value=1, max_value=400))
 def test_a_still_of_any_length_keeps_its_frames(frames: int) -> None:
-    still = video.Scene(frames / FPS, still=Path("card.png"))
+    still = video.Scene(frames / FPS, still=HOOK)
     plan = video.plan_runs([still], [frames], 2, FPS)
     assert sum(round(plan.runs[i][0].duration * FPS) for i in plan.order) == frames
     # At most two distinct encodes (the unit and what is left over), each under a second.
@@ -98,12 +101,17 @@ def test_a_still_of_any_length_keeps_its_frames(frames: int) -> None:
 def test_runs_encoded_in_parallel_join_into_one_clean_video(tmp_path: Path) -> None:
     footage = tmp_path / "footage.mp4"
     video.synthetic_clip(footage, seconds=2, colors=("#112233", "#445566", "#778899"))
-    card = tmp_path / "card.png"
-    Image.new("RGB", (270, 480), (200, 60, 20)).save(card)
+    card = Image.new("RGB", (270, 480), (200, 60, 20))
+    drawn: list[str] = []
+
+    def late_card() -> Image.Image:
+        drawn.append("card")
+        return Image.new("RGB", (270, 480), (20, 60, 200))
+
     timeline = [
         video.Scene(1.0, still=card),
-        video.Scene(1.5, clip=footage, clip_start=1.0, clip_length=2.0),
-        video.Scene(0.5, still=card),
+        video.Scene(1.5, clip=footage, clip_start=1.0, clip_length=2.0, overlay=caption()),
+        video.Scene(0.5, still=late_card),
     ]
     out = tmp_path / "joined.mp4"
     video.encode(timeline, out, size=(270, 480), workers=2)
@@ -116,4 +124,25 @@ def test_runs_encoded_in_parallel_join_into_one_clean_video(tmp_path: Path) -> N
     info = video.probe(out)
     assert (info.width, info.height, info.codec) == (270, 480, "h264")
     assert info.duration_ms == 3000
-    assert not list(tmp_path.glob("joined.part*")), "the runs are cleaned up"
+    assert drawn == ["card"], "a card handed over as a function is drawn once, when needed"
+    assert not list(tmp_path.glob("joined.part*")), "the runs and their pictures are cleaned up"
+    # The pictures reached the frames: the first card, the caption's corner, the late card.
+    assert pixel(out, 0.5, (135, 240)) == pytest.approx((200, 60, 20), abs=8)
+    assert pixel(out, 1.5, (30, 30)) == pytest.approx((250, 250, 250), abs=8)
+    assert pixel(out, 2.75, (135, 240)) == pytest.approx((20, 60, 200), abs=8)
+
+
+def caption() -> Image.Image:
+    """A 60×60 white square, opaque, in the top-left corner of a transparent card."""
+    card = Image.new("RGBA", (60, 60), (0, 0, 0, 0))
+    card.paste((250, 250, 250, 255), (0, 0, 60, 60))
+    return card
+
+
+def pixel(path: Path, seconds: float, at: tuple[int, int]) -> tuple[int, ...]:
+    frame = path.with_name(f"at-{seconds}.png")
+    video.run_ffmpeg(["-ss", f"{seconds:.3f}", "-i", str(path), "-frames:v", "1", str(frame)])
+    with Image.open(frame) as image:
+        value = image.convert("RGB").getpixel(at)
+    assert isinstance(value, tuple)
+    return value

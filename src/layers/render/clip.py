@@ -61,12 +61,6 @@ def caption_card(visuals: Visuals, text: str) -> tuple[Image.Image, tuple[int, i
     return card.crop((left, top, right, bottom)), (left, top)
 
 
-def _save(image: Image.Image, path: Path) -> Path:
-    # Fast PNG: these files live for one render and are decoded once a second.
-    image.save(path, compress_level=1)
-    return path
-
-
 def _durations(beats: int, soundtrack: audio.Soundtrack | None) -> list[float]:
     defaults = [HOOK_SECONDS, *([BEAT_SECONDS] * beats), END_SECONDS]
     if soundtrack is None or soundtrack.durations is None:
@@ -107,14 +101,17 @@ def video_clip(
         final = video.AudioTrack(track.path, audio.normalise_filter(track, seconds=total))
         return video.encode_audio(final, total, out_dir / "audio.m4a")
 
-    # The soundtrack is made, measured and encoded on another thread while the cards are
-    # drawn (ffmpeg does the work, so the GIL is free) and the video encodes.
-    sounds = ThreadPoolExecutor(max_workers=1)
-    prepared = sounds.submit(sound)
-    sounds.shutdown(wait=False)
-    hook_image = hook_slide(visuals, hook)
-    hook_path = _save(hook_image, out_dir / "hook.png")
-    end_path = _save(end_slide(visuals, end_text), out_dir / "end.png")
+    # The soundtrack is made, measured and encoded on one thread (ffmpeg does the work, so
+    # the GIL is free); the hook and end cards and the thumbnail are drawn on another while
+    # the footage, which needs only the caption cards, encodes.
+    helpers = ThreadPoolExecutor(max_workers=2)
+    prepared = helpers.submit(sound)
+    captions = [caption_card(visuals, text) for text in beats]
+    hook_image = helpers.submit(hook_slide, visuals, hook)
+    end_image = helpers.submit(end_slide, visuals, end_text)
+    thumb = out_dir / "thumbnail.jpg"
+    thumbnail = helpers.submit(lambda: thumb.write_bytes(drawing.thumbnail(hook_image.result())))
+    helpers.shutdown(wait=False)
     base = visuals.base_video
     if base is None:
         base = out_dir / "base.mp4"
@@ -130,11 +127,9 @@ def video_clip(
         covers = tuple(textbands.merged([CAPTION_BAND, *textbands.detect(base)]))
     if progress:
         progress(0.25)
-    scenes = [video.Scene(durations[0], still=hook_path)]
+    scenes = [video.Scene(durations[0], still=hook_image.result)]
     start = 0.0
-    for index, text in enumerate(beats):
-        card, at = caption_card(visuals, text)
-        overlay_path = _save(card, out_dir / f"beat-{index + 1}.png")
+    for index, (card, at) in enumerate(captions):
         seconds = durations[index + 1]
         scenes.append(
             video.Scene(
@@ -142,22 +137,21 @@ def video_clip(
                 clip=base,
                 clip_start=start % base_seconds,
                 clip_length=base_seconds,
-                overlay=overlay_path,
+                overlay=card,
                 overlay_at=at,
                 covers=covers,
             )
         )
         start += seconds
-    scenes.append(video.Scene(durations[-1], still=end_path))
+    scenes.append(video.Scene(durations[-1], still=end_image.result))
     out = out_dir / "video.mp4"
     try:
         video.encode(scenes, out, audio=prepared.result, preset=preset)
     finally:
         (out_dir / "audio.m4a").unlink(missing_ok=True)
+    thumbnail.result()
     if progress:
         progress(0.9)
-    thumb = out_dir / "thumbnail.jpg"
-    thumb.write_bytes(drawing.thumbnail(hook_image))
     return [
         Rendered(out, "video", 0, "video/mp4", WIDTH, HEIGHT, round(total * 1000)),
         Rendered(thumb, "thumbnail", 0, "image/jpeg", *drawing.THUMB_SIZE),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,19 +227,24 @@ def slideshow(
     if count > 1 and visuals.end_card is None:
         uses[_end_spec(visuals)[0]] += 1
     memo = Memo(uses)
-    for index, text in enumerate(texts):
-        if index == 0:
-            image = hook_slide(visuals, text, memo=memo)
-            first = image
-        elif index == count - 1:
-            image = end_slide(visuals, text, memo=memo)
-        else:
-            image = body_slide(visuals, text, index, memo=memo)
-        path = out_dir / f"slide-{index + 1}.jpg"
-        path.write_bytes(drawing.encode_jpeg(image))
-        rendered.append(Rendered(path, "slide", index, "image/jpeg", WIDTH, HEIGHT))
-        if progress:
-            progress((index + 1) / count)
+    # Each slide is saved on another thread (without the GIL) while the next one is drawn.
+    with ThreadPoolExecutor(max_workers=2) as savers:
+        saved = []
+        for index, text in enumerate(texts):
+            if index == 0:
+                image = hook_slide(visuals, text, memo=memo)
+                first = image
+            elif index == count - 1:
+                image = end_slide(visuals, text, memo=memo)
+            else:
+                image = body_slide(visuals, text, index, memo=memo)
+            path = out_dir / f"slide-{index + 1}.jpg"
+            saved.append(savers.submit(drawing.save_jpeg, image, path))
+            rendered.append(Rendered(path, "slide", index, "image/jpeg", WIDTH, HEIGHT))
+            if progress:
+                progress((index + 1) / count)
+        for saving in saved:
+            saving.result()
     assert first is not None
     thumb = out_dir / "thumbnail.jpg"
     thumb.write_bytes(drawing.thumbnail(first))

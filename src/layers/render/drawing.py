@@ -8,6 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
@@ -273,6 +274,13 @@ def encode_jpeg(image: Image.Image, quality: int = 88) -> bytes:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
     return buffer.getvalue()
+
+
+def save_jpeg(image: Image.Image, path: Path, quality: int = 88) -> None:
+    """The same bytes as `encode_jpeg`, written to `path`. Pillow encodes to a file without
+    holding the GIL (into a buffer, it holds it), so slides can be saved on other threads
+    while the next one is drawn."""
+    image.convert("RGB").save(path, "JPEG", quality=quality, optimize=True, progressive=True)
 
 
 def encode_png(image: Image.Image) -> bytes:
