@@ -10,7 +10,9 @@ With ``--before SRC`` (the ``src`` directory of another checkout, e.g. a ``git w
 earlier commit), it compares GET throughput before and after a change instead: a server from
 each tree and the bare app, driven in turn in short bursts for ``--rounds`` rounds (the order
 reversed every other round), so a machine whose speed drifts during the run slows all three
-alike. It prints each one's median and the per-round ratio after / before.
+alike. It prints each one's median and the per-round ratio after / before, and the same for
+the server process's CPU time per request (read from /proc: what a request costs, however
+busy the machine is).
 
     .venv/bin/python bench/api_latency.py --before /tmp/before/src [--rounds 24]
 """
@@ -41,6 +43,13 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 BODY = {"name": "Bench Project", "timezone": "America/Los_Angeles"}
@@ -102,6 +111,7 @@ async def drive(
         p50_ms=statistics.median(latencies) * 1000,
         p99_ms=latencies[int(len(latencies) * 0.99) - 1] * 1000,
         errors=errors,
+        requests=len(latencies) + 1,
     )
 
 
@@ -154,17 +164,21 @@ def compare(before: Path, rounds: int, concurrency: int) -> None:
     """GET throughput of this tree against `before`'s, in interleaved bursts of 3 s."""
     servers = {"before": start_layers(before), "after": start_layers(None), "bare": start_bare()}
     rps: dict[str, list[float]] = {name: [] for name in servers}
+    cpu_us: dict[str, list[float]] = {name: [] for name in servers}
     try:
         for number in range(rounds):
             names = list(servers) if number % 2 == 0 else list(reversed(servers))
             for name in names:
-                _, url, path, auth = servers[name]
+                process, url, path, auth = servers[name]
 
                 def headers(auth: dict[str, str] = auth) -> dict[str, str]:
                     return auth
 
+                spent = cpu_seconds(process.pid)
                 result = asyncio.run(drive("GET", url + path, headers, None, 3.0, concurrency))
+                spent = cpu_seconds(process.pid) - spent
                 rps[name].append(result.rps)
+                cpu_us[name].append(spent / result.requests * 1e6)
             print(f"round {number + 1}/{rounds}", file=sys.stderr)
     finally:
         for process, *_ in servers.values():
@@ -180,6 +194,12 @@ def compare(before: Path, rounds: int, concurrency: int) -> None:
         for name in ("before", "after")
     }
     print(f"after / before, per round: median {statistics.median(after_before):.3f}")
+    # The server's own CPU per request: what a request costs, whatever else the machine does.
+    print("server CPU per request (µs): " + ", ".join(
+        f"{name} {statistics.median(values):.0f}" for name, values in cpu_us.items()
+    ))  # fmt: skip
+    per_round = [a / b for a, b in zip(cpu_us["after"], cpu_us["before"], strict=True)]
+    print(f"CPU per request, after / before, per round: median {statistics.median(per_round):.3f}")
     print(f"ratio to bare: before {to_bare['before']:.3f}, after {to_bare['after']:.3f} "
           f"({to_bare['after'] / to_bare['before']:.3f} of before)")  # fmt: skip
 

@@ -273,8 +273,13 @@ def test_console_flow(server: ServerProcess, artifacts: Path, isolated_database_
         page.fill("#run-crunch input[name='param.items']", "80")
         page.fill("#run-crunch input[name='param.delay']", "0.15")
         page.locator("#run-crunch >> button:has-text('Run now')").click()
-        expect(page.locator("#run-status .heartbeat").first).to_contain_text("♥")
-        expect(page.locator("#log-lines .logline").nth(2)).to_contain_text("crunched item")
+        # The run lasts 12 s; a worker on a loaded machine may take several seconds to reach
+        # the crunch step, so these wait longer than the 5 s default.
+        beat = page.locator("#run-status .heartbeat").first
+        expect(beat).to_contain_text("♥", timeout=20_000)
+        expect(page.locator("#log-lines .logline").nth(2)).to_contain_text(
+            "crunched item", timeout=20_000
+        )
         shot("layer-runs-live")
         page.click("#run-status >> button:has-text('Cancel')")
         _wait_run(page, "canceled")

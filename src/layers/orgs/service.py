@@ -107,40 +107,38 @@ def authenticate(session: Session, authorization: str | None, acting_org: str | 
     if match is None:
         raise Unauthenticated("Malformed API key.")
     env, handle, secret = match.groups()
-    found = repository.key_with_org(session, handle)
-    if found is None or not hmac.compare_digest(found[0].secret_hash, hash_secret(secret)):
+    key = repository.key_standing(session, handle=handle)
+    if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
         raise Unauthenticated("Invalid API key.")
-    key, org = found
     if key.livemode != (env == "live"):
         raise Unauthenticated("Invalid API key.")
-    return _admit(session, key, org, acting_org)
+    return _admit(session, key, acting_org)
 
 
 def principal_for_key(session: Session, key_id: str) -> Principal:
     """The principal of a key already proven (the console's signed session names its key id):
     the same checks as `authenticate`, so a revoked or killed key ends its sessions too."""
-    key = session.get(ApiKey, key_id) if has_prefix(key_id, "key") else None
-    org = session.get(Organization, key.org_id) if key is not None else None
-    if key is None or org is None:
+    key = repository.key_standing(session, key_id=key_id) if has_prefix(key_id, "key") else None
+    if key is None:
         raise Unauthenticated("Invalid API key.")
-    return _admit(session, key, org, None)
+    return _admit(session, key, None)
 
 
-def _admit(session: Session, key: ApiKey, org: Organization, acting_org: str | None) -> Principal:
+def _admit(session: Session, key: repository.KeyStanding, acting_org: str | None) -> Principal:
     if key.kill_switch:
         raise KillSwitch("This API key was killed.", scope="key")
     if key.status != "active":
         raise Unauthenticated("This API key was revoked.")
     if key.grace_until is not None and clock.now() >= key.grace_until:
         raise Unauthenticated("This API key was rotated and its grace period has ended.")
-    if org.status == "archived":
+    if key.org_status == "archived":
         raise Unauthenticated("This API key's organization no longer exists.")
-    if org.status == "suspended":
+    if key.org_status == "suspended":
         raise KillSwitch("This organization is suspended.", scope="organization")
-    org_id, org_suspended = org.id, False
-    if acting_org and acting_org != org.id:
+    org_id, org_suspended = key.org_id, False
+    if acting_org and acting_org != key.org_id:
         child = session.get(Organization, acting_org) if has_prefix(acting_org, "org") else None
-        if child is None or child.parent_id != org.id or child.status == "archived":
+        if child is None or child.parent_id != key.org_id or child.status == "archived":
             raise NotFound.of("organization", acting_org)
         org_id, org_suspended = child.id, child.status == "suspended"
     return Principal(
@@ -155,15 +153,14 @@ def _admit(session: Session, key: ApiKey, org: Organization, acting_org: str | N
     )
 
 
-def rejected_key(session: Session, authorization: str | None) -> ApiKey | None:
+def rejected_key(session: Session, authorization: str | None) -> repository.KeyStanding | None:
     """The issued key a refused ``Authorization`` header names, if any (to audit the refusal
     in its organization); None for a malformed token or a handle nobody issued."""
     scheme, _, token = (authorization or "").partition(" ")
     match = _TOKEN_RE.match(token.strip()) if scheme.lower() == "bearer" else None
     if match is None:
         return None
-    found = repository.key_with_org(session, match.group(2))
-    return found[0] if found is not None else None
+    return repository.key_standing(session, handle=match.group(2))
 
 
 def _key_in_org(session: Session, principal: Principal, key_id: str) -> ApiKey:

@@ -121,16 +121,12 @@ def response_started(scope: Scope, headers: list[tuple[bytes, bytes]]) -> None:
     cls = endpoint_class(scope)
     if cls is None:
         return
-    extra: dict[str, str] = {"X-RateLimit-Endpoint-Class": cls}
+    extra = [(b"x-ratelimit-endpoint-class", cls.encode())]
     state = scope.get("state", {}).get(_STATE)
     if isinstance(state, service.BucketState):
-        extra.update(state.headers())
+        extra += state.raw_headers()
     present = {name.lower() for name, _ in headers}
-    headers += [
-        (name.lower().encode(), value.encode())
-        for name, value in extra.items()
-        if name.lower().encode() not in present
-    ]
+    headers += [(name, value) for name, value in extra if name not in present]
 
 
 def finished(scope: Scope) -> None:

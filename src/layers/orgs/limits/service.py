@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from limits import RateLimitItemPerDay, RateLimitItemPerSecond
+from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerSecond
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.orm import Session
 
 from layers.kit.errors import RateLimited, Unavailable
@@ -39,6 +40,10 @@ class BucketState:
             "X-RateLimit-Reset": str(math.ceil(self.reset)),
         }
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """`headers`, as ASGI writes them (lower-case names, bytes)."""
+        return [(name.lower().encode(), value.encode()) for name, value in self.headers().items()]
+
     def retry_after(self) -> int:
         return max(1, math.ceil(self.reset - time.time()))
 
@@ -47,31 +52,47 @@ def _scaled(value: int) -> int:
     return max(1, int(value * get_settings().rate_limit_scale))
 
 
+# The items are cached by what they are (amounts, window), not by tier name: a tier's
+# numbers may change (settings, tests) and its name with them would serve a stale item.
 @functools.lru_cache(maxsize=64)
-def _bucket(
-    tier_name: str, endpoint_class: EndpointClass, scale: float, window: int
-) -> RateLimitItemPerSecond:
-    amount = max(1, int(tier(tier_name).per_minute[endpoint_class] * scale))
+def _item(amount: int, window: int) -> RateLimitItem:
+    if window == _DAY:
+        return RateLimitItemPerDay(amount, namespace="layers")
     return RateLimitItemPerSecond(amount, window, namespace="layers")
+
+
+_DAY = 86_400
+
+
+def _count(
+    limiter: FixedWindowRateLimiter, item: RateLimitItem, key_id: str, bucket: str
+) -> tuple[bool, int, float]:
+    """Count one hit: whether it is within the item's amount, the requests left, and when the
+    window ends. One storage call where the storage can (`storage.COUNTS_WINDOWS`), else the
+    `limits` strategy's hit and window stats."""
+    store = limiter.storage
+    if isinstance(store, storage.COUNTS_WINDOWS):
+        count, reset = store.incr_window(item.key_for(key_id, bucket), item.get_expiry())
+        return count <= item.amount, max(0, item.amount - count), reset
+    allowed = limiter.hit(item, key_id, bucket)
+    stats = limiter.get_window_stats(item, key_id, bucket)
+    return allowed, stats.remaining, stats.reset_time
 
 
 def hit(key_id: str, tier_name: str, endpoint_class: EndpointClass) -> BucketState:
     """Count one request of key `key_id`; raise RateLimited (its headers set) when over."""
     settings = get_settings()
     limits_of = tier(tier_name)
-    item = _bucket(
-        tier_name, endpoint_class, settings.rate_limit_scale, settings.rate_limit_window_seconds
-    )
+    item = _item(_scaled(limits_of.per_minute[endpoint_class]), settings.rate_limit_window_seconds)
     limiter = storage.limiter()
     try:
-        allowed = limiter.hit(item, key_id, endpoint_class)
-        stats = limiter.get_window_stats(item, key_id, endpoint_class)
-        state = BucketState(endpoint_class, item.amount, stats.remaining, stats.reset_time)
+        allowed, remaining, reset = _count(limiter, item, key_id, endpoint_class)
+        state = BucketState(endpoint_class, item.amount, remaining, reset)
         if allowed and endpoint_class == WRITE:
-            daily = RateLimitItemPerDay(_scaled(limits_of.daily_writes), namespace="layers")
-            if not limiter.hit(daily, key_id, "daily"):
-                day = limiter.get_window_stats(daily, key_id, "daily")
-                state = BucketState(endpoint_class, daily.amount, 0, day.reset_time)
+            daily = _item(_scaled(limits_of.daily_writes), _DAY)
+            within_day, _, day_reset = _count(limiter, daily, key_id, "daily")
+            if not within_day:
+                state = BucketState(endpoint_class, daily.amount, 0, day_reset)
                 allowed = False
     except limiter.storage.base_exceptions as exc:
         # The counters' store is unreachable: refuse rather than let every request through.

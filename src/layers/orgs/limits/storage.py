@@ -35,7 +35,7 @@ _INCR = sa.text(
                    THEN :amount ELSE rate_limit_counters.count + :amount END,
       expires_at = CASE WHEN rate_limit_counters.expires_at <= extract(epoch from clock_timestamp())
                         THEN excluded.expires_at ELSE rate_limit_counters.expires_at END
-    RETURNING count
+    RETURNING count, expires_at
     """
 )
 
@@ -43,7 +43,9 @@ _INCR = sa.text(
 class PostgresStorage(Storage):
     """A `limits` storage for fixed windows in PostgreSQL: every API process counts in the
     same rows, and the windows run on the database's clock (one clock for all processes).
-    An incr is one atomic upsert (two concurrent first hits cannot both start a window)."""
+    An incr is one atomic upsert (two concurrent first hits cannot both start a window);
+    `incr_window` also returns when the window ends, so a counted request is one round trip
+    (not the three of `limits`' hit + window stats)."""
 
     STORAGE_SCHEME = None
 
@@ -56,9 +58,15 @@ class PostgresStorage(Storage):
         return sa.exc.SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return self.incr_window(key, expiry, amount)[0]
+
+    def incr_window(self, key: str, expiry: int, amount: int = 1) -> tuple[int, float]:
+        """Add `amount` to `key`'s counter (a new window of `expiry` seconds if none is
+        running): the count after it, and when its window ends (epoch seconds)."""
         with self.engine.begin() as conn:
             params = {"key": key, "amount": amount, "expiry": float(expiry)}
-            return int(conn.execute(_INCR, params).scalar_one())
+            count, expires_at = conn.execute(_INCR, params).one()
+        return int(count), float(expires_at)
 
     def _row(self, key: str) -> tuple[int, float] | None:
         with self.engine.connect() as conn:
@@ -105,7 +113,8 @@ class PostgresStorage(Storage):
 
 
 class LocalStorage(Storage):
-    """Fixed-window counters in this process, expired when read: no thread, one lock.
+    """Fixed-window counters in this process, expired when read: no thread, one lock (one
+    acquisition per counted request with `incr_window`).
 
     A window's key lives until its expiry; ended windows are dropped on access and, so that
     keys of keys no longer used do not accumulate, in a sweep every `SWEEP_EVERY` increments."""
@@ -131,6 +140,11 @@ class LocalStorage(Storage):
         return entry
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return self.incr_window(key, expiry, amount)[0]
+
+    def incr_window(self, key: str, expiry: int, amount: int = 1) -> tuple[int, float]:
+        """Add `amount` to `key`'s counter (a new window of `expiry` seconds if none is
+        running): the count after it, and when its window ends (epoch seconds)."""
         now = time.time()
         with self._guard:
             self._incrs += 1
@@ -139,7 +153,7 @@ class LocalStorage(Storage):
             entry = self._live(key, now)
             count, expires_at = entry if entry is not None else (0, now + expiry)
             self._counts[key] = (count + amount, expires_at)
-            return count + amount
+            return count + amount, expires_at
 
     def get(self, key: str) -> int:
         with self._guard:
@@ -165,6 +179,9 @@ class LocalStorage(Storage):
         with self._guard:
             self._counts.pop(key, None)
 
+
+# The storages that count a hit and report its window in one call (`incr_window`).
+COUNTS_WINDOWS = (PostgresStorage, LocalStorage)
 
 _lock = threading.Lock()
 _limiter: tuple[tuple[str | None, str], FixedWindowRateLimiter] | None = None
