@@ -1,5 +1,6 @@
-"""The in-process rate-limit storage (SQLite, one API process): fixed windows that end on
-time, counted under concurrency, with no thread of its own."""
+"""The rate-limit storages: the in-process one (SQLite, one API process) keeps fixed windows
+that end on time, counted under concurrency, with no thread of its own; ours count a hit and
+report its window in one call, as `limits`' strategy does in three."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 
+from layers.kit.db import get_database
 from layers.kit.settings import Settings
-from layers.orgs.limits.storage import LocalStorage
+from layers.orgs.limits import service
+from layers.orgs.limits.storage import LocalStorage, PostgresStorage
 from tests.support import Tenant, assert_error
 
 
@@ -31,6 +35,31 @@ def test_a_window_counts_then_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     now[0] = 1_060.0  # the window ended: a fresh one starts at this hit
     assert limiter.hit(item, "key_a")
     assert limiter.get_window_stats(item, "key_a").reset_time == 1_120.0
+
+
+def test_one_call_counts_as_the_strategy_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "time", lambda: 1_000.0)
+    item = RateLimitItemPerSecond(3, 60)
+    ours = FixedWindowRateLimiter(LocalStorage())  # incr_window: one call
+    theirs = FixedWindowRateLimiter(MemoryStorage())  # the strategy's hit + window stats
+    counted = [service._count(ours, item, "key_a", "read") for _ in range(4)]
+    assert counted == [service._count(theirs, item, "key_a", "read") for _ in range(4)]
+    assert counted == [(True, 2, 1_060.0), (True, 1, 1_060.0), (True, 0, 1_060.0),
+                       (False, 0, 1_060.0)]  # fmt: skip
+
+
+def test_postgres_counts_and_reports_its_window_in_one_round_trip(settings: Settings) -> None:
+    engine = get_database().engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the PostgreSQL storage")
+    storage = PostgresStorage(engine)
+    storage.clear("key_pg")
+    first, second = storage.incr_window("key_pg", 60), storage.incr_window("key_pg", 60)
+    assert (first[0], second[0]) == (1, 2)
+    assert second[1] == first[1] == storage.get_expiry("key_pg")
+    assert abs(first[1] - time.time() - 60) < 5  # the database's clock, near this one
+    assert storage.get("key_pg") == 2
+    storage.clear("key_pg")
 
 
 def test_ended_windows_are_swept(monkeypatch: pytest.MonkeyPatch) -> None:
