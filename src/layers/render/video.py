@@ -18,6 +18,7 @@ import itertools
 import os
 import re
 import subprocess
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -52,8 +53,25 @@ class Cover:
 
 
 Picture = Image.Image | Callable[[], Image.Image]
-"""A card or an overlay, or a function that draws it (called once the encode needing it
-starts, on that encode's thread)."""
+"""A card or an overlay, or a function that draws it: called once, by the first encode that
+needs the picture, on that encode's thread."""
+
+
+def _once(picture: Picture | None) -> Picture | None:
+    """`picture`, drawn at most once however many encodes need it (a still's unit and its
+    leftover frames are two)."""
+    if picture is None or not callable(picture):
+        return picture
+    draw, guard = picture, threading.Lock()
+    drawn: list[Image.Image] = []
+
+    def drawn_once() -> Image.Image:
+        with guard:
+            if not drawn:
+                drawn.append(draw())
+            return drawn[0]
+
+    return drawn_once
 
 
 @dataclass(frozen=True)
@@ -356,6 +374,7 @@ def encode(
     counts = frame_counts([scene.duration for scene in scenes], fps)
     workers = max(1, min(workers or cores, sum(counts) // fps or 1))
     threads = max(1, cores // workers)
+    scenes = [replace(s, still=_once(s.still), overlay=_once(s.overlay)) for s in scenes]
     plan = plan_runs(scenes, counts, workers, fps)
     runs = plan.runs
     clip_sizes: dict[Path, tuple[int, int]] = {}
