@@ -269,6 +269,8 @@ def test_console_flow(server: ServerProcess, artifacts: Path, isolated_database_
         )
         assert pipeline.status_code == 201, pipeline.text
         page.goto(f"{server.base_url}/console/layers/{pipeline.json()['id']}?tab=commands")
+        # Its Run buttons wait for the install to finish, and enable themselves when it does.
+        expect(page.locator("#cmd-crunch >> button:has-text('Run')")).to_be_enabled(timeout=60_000)
         page.click("#cmd-crunch >> button:has-text('Run')")
         page.fill("#run-crunch input[name='param.items']", "80")
         page.fill("#run-crunch input[name='param.delay']", "0.15")

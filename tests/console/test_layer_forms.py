@@ -11,6 +11,8 @@ from starlette.datastructures import FormData
 
 from layers.console import forms
 from layers.engine.catalog import registry
+from layers.kit.db import get_database
+from layers.models.engine import ProjectLayer
 from tests.catalog.social_distribution.helpers import install_layer
 from tests.console.helpers import browser, follow, post, sign_in
 from tests.engine.helpers import install
@@ -166,3 +168,43 @@ def test_layer_references_are_ticked_from_a_list_not_typed(
     assert saved.status_code == 303, saved.text
     body = client.get(f"/v1/layers/{layer['id']}", headers=tenant.headers(test=True)).json()
     assert body["config"]["contentLayerSourceIds"] == [other["id"]]
+
+
+def test_commands_run_only_on_an_active_layer_and_the_tab_follows_the_install(
+    client: TestClient, app: Any, tenant: Tenant
+) -> None:
+    headers = tenant.headers(test=True)
+    project_id = client.post("/v1/projects", json=ACME, headers=headers).json()["id"]
+    layer_id = install(client, headers, project_id)["id"]
+    web = browser(app)
+    csrf = sign_in(web, tenant.test)
+    commands = f"/console/layers/{layer_id}?tab=commands"
+    head = f"/console/layers/{layer_id}/head"
+    assert 'data-open="run-crunch"' in web.get(commands).text
+
+    # While it installs, the Run buttons are disabled until the head reports the install done.
+    with get_database().transaction() as session:
+        found = session.get(ProjectLayer, layer_id)
+        assert found is not None
+        found.status = "installing"
+    page = web.get(commands).text
+    assert 'data-open="run-crunch"' not in page
+    assert "The layer is installing: its commands run once it is active." in page
+    assert 'hx-trigger="layer-installed from:body"' in page
+    assert "HX-Trigger" not in web.get(head, headers={"HX-Request": "true"}).headers
+
+    # The first poll that finds it installed says so; a plain GET of the head does not.
+    with get_database().transaction() as session:
+        found = session.get(ProjectLayer, layer_id)
+        assert found is not None
+        found.status = "active"
+    assert web.get(head, headers={"HX-Request": "true"}).headers["HX-Trigger"] == "layer-installed"
+    assert "HX-Trigger" not in web.get(head).headers
+    page = web.get(commands).text
+    assert 'data-open="run-crunch"' in page and "layer-installed" not in page
+
+    # A paused layer's commands wait for Resume.
+    paused = post(web, f"/console/layers/{layer_id}/pause", csrf)
+    assert paused.status_code == 303
+    page = web.get(commands).text
+    assert 'data-open="run-crunch"' not in page and "The layer is paused" in page

@@ -164,13 +164,18 @@ def layer_head(layer_id: str, ctx: Ctx = Console) -> HTMLResponse:
         admit(ctx.principal, op)
     with unit(write=False) as db:
         data = views.layer_view(db, ctx.principal, layer_id)
-    return partial(
+    response = partial(
         ctx,
         "_layer_head.html",
         layer=data["layer"],
         project=data["project"],
         back=f"/console/layers/{layer_id}",
     )
+    if ctx.request.headers.get("hx-request") and data["layer"].status != "installing":
+        # The head polls only while the layer installs, so this is the moment it finished: the
+        # Commands tab listens for this event to enable its Run buttons.
+        response.headers["HX-Trigger"] = "layer-installed"
+    return response
 
 
 @router.post("/console/layers/{layer_id}/config", response_model=None)
