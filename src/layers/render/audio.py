@@ -114,7 +114,9 @@ def _limit(gain_db: float) -> str:
 
 def normalise_filter(soundtrack: Soundtrack, *, seconds: float) -> str:
     """The audio filter of the final encode: loudness normalised to the target, 48 kHz
-    stereo, exactly `seconds` long (padded or cut, a short fade-out at the end).
+    mono, exactly `seconds` long (padded or cut, a short fade-out at the end). Every
+    soundtrack is one voice or the bed, both mono: a stereo track would carry the same
+    channel twice and cost the AAC encoder twice the work.
 
     Music whose peaks stay under the ceiling once it is brought to the target needs nothing
     but that gain: integrated loudness moves with the gain exactly (the gates move with it),
@@ -142,7 +144,7 @@ def normalise_filter(soundtrack: Soundtrack, *, seconds: float) -> str:
         )
     fade = min(0.6, seconds / 4)
     return (
-        f"{chain},aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,"
+        f"{chain},aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=mono,"
         f"apad=whole_dur={seconds:.3f},atrim=0:{seconds:.3f},"
         f"afade=t=out:st={seconds - fade:.3f}:d={fade:.3f}"
     )
