@@ -85,6 +85,7 @@ def test_a_still_is_encoded_once_and_repeated() -> None:
     # 60 frames of the hook: one unit, listed as often as it fits; the footage runs once each.
     repeats = [0] * (60 // unit)
     assert 60 % unit == 0 and plan.order == [*repeats, 1, 2, *[3] * len(repeats)]
+    assert plan.repeats() == {0: len(repeats), 1: 1, 2: 1, 3: len(repeats)}
     assert [round(s.duration * FPS) for s in plan.runs[0]] == [unit]
     listed = sum(round(s.duration * FPS) for index in plan.order for s in plan.runs[index])
     assert listed == sum(counts)
@@ -112,8 +113,8 @@ def test_runs_encoded_in_parallel_join_into_one_clean_video(tmp_path: Path) -> N
     timeline = [
         video.Scene(0.4, still=card),
         video.Scene(1.5, clip=footage, clip_start=1.0, clip_length=2.0, overlay=caption()),
-        # 33 frames: a unit repeated (copied five times over) and 3 frames left over, two
-        # encodes of one picture; the first card is one unit twice.
+        # 33 frames: a 6-frame unit played five times and 3 frames left over, two encodes of
+        # one picture; the first card is one unit played twice.
         video.Scene(1.1, still=late_card),
     ]
     out = tmp_path / "joined.mp4"

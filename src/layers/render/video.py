@@ -290,6 +290,11 @@ class Plan:
     runs: list[list[Scene]]
     order: list[int]
 
+    def repeats(self) -> dict[int, int]:
+        """How many times in a row each segment plays, in timeline order (a segment only
+        ever repeats in one stretch: a still's unit)."""
+        return {index: len(list(group)) for index, group in itertools.groupby(self.order)}
+
 
 def _still_jobs(count: int, unit: int) -> list[int]:
     """The frames of each encode a still of `count` frames takes (see `plan_runs`)."""
@@ -392,7 +397,7 @@ def encode(
     spilled: list[Path] = []
     # A repeated unit is listed once, already repeated: the join opens each file it lists
     # (about 5 ms each), the repeat is one copy of the unit's packets on the unit's worker.
-    repeats = {index: len(list(group)) for index, group in itertools.groupby(plan.order)}
+    repeats = plan.repeats()
 
     def encode_run(index: int) -> None:
         inputs: list[str] = []
