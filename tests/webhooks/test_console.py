@@ -12,6 +12,7 @@ from tests.console.helpers import browser, follow, post, sign_in
 from tests.support import Tenant, key_with_scopes, wait_for
 from tests.webhooks.receiver import Receiver
 
+LIVE_TABLE = 'hx-select="#deliveries"'
 SECRET_RE = re.compile(r"data-secret>(whsec_[A-Za-z0-9_-]+)<")
 
 
@@ -51,10 +52,14 @@ def test_the_webhooks_screen(app: object, tenant: Tenant, receiver: Receiver) ->
     assert receiver.url in listing and "My laptop" in listing
     assert secret.group(1) not in listing  # never again
 
+    receiver.latency = 1.0  # the receiver answers late: the page shows the send in flight
     sent = follow(web, post(web, f"{detail_url}/test", csrf))
     assert "Sent a test.ping" in sent.text
+    assert LIVE_TABLE in sent.text, "an unanswered delivery keeps the table refreshing"
     wait_for(lambda: 'class="pill delivered"' in web.get(detail_url).text, timeout=30)
+    receiver.latency = 0.0
     detail = web.get(detail_url).text
+    assert 'id="deliveries"' in detail and LIVE_TABLE not in detail  # settled: no polling
     assert "test.ping" in detail and "HTTP 200" in detail
     assert "{&#34;ok&#34;: true}" in detail
     assert receiver.received[0].verified

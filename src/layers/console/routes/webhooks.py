@@ -4,6 +4,7 @@ attempts and last response; create (URL and an event picker), send test, rotate 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,12 +24,17 @@ from layers.console.web import (
     unit,
 )
 from layers.events.service import EVENT_TYPES
+from layers.kit.clock import now
 from layers.kit.errors import LayersError
 from layers.projects import service as projects
 from layers.webhooks import service as webhooks
-from layers.webhooks.schemas import EndpointCreate, EndpointUpdate
+from layers.webhooks.schemas import DeliveryOut, DeliveryStatus, EndpointCreate, EndpointUpdate
 
 LIST = "/console/webhooks"
+
+#: A retry due within this long keeps the deliveries table refreshing itself; a retry due
+#: later (the backoff grows to hours) does not keep a browser polling all that time.
+LIVE_RETRY_WINDOW = timedelta(seconds=60)
 
 GROUPS = (
     ("Jobs", "job."),
@@ -119,6 +125,20 @@ def create_endpoint(ctx: Ctx = Post) -> Response:
     return _list_page(ctx, secret={"endpoint_id": endpoint_id, "secret": secret, "what": "created"})
 
 
+def _in_flight(deliveries: list[DeliveryOut]) -> bool:
+    """Whether a delivery on the page is being sent or about to be: the table then polls
+    itself, so "sending…" turns into the receiver's answer without a reload."""
+    soon = now() + LIVE_RETRY_WINDOW
+    return any(
+        d.status is DeliveryStatus.delivering
+        or (
+            d.status is DeliveryStatus.pending
+            and (d.next_retry_at is None or d.next_retry_at <= soon)
+        )
+        for d in deliveries
+    )
+
+
 def _detail(ctx: Ctx, endpoint_id: str, secret: dict[str, str] | None = None) -> HTMLResponse:
     for op in twins.READ_TWINS["GET /console/webhooks/{endpoint_id}"]:
         admit(ctx.principal, op)
@@ -132,6 +152,7 @@ def _detail(ctx: Ctx, endpoint_id: str, secret: dict[str, str] | None = None) ->
         nav="webhooks",
         endpoint=endpoint,
         deliveries=deliveries,
+        live=_in_flight([d for d, _ in deliveries]),
         more=more is not None,
         secret=secret,
         can_write=twins.allows(ctx.principal, "POST /v1/webhook-endpoints"),
