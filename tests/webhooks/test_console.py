@@ -5,6 +5,7 @@ rotate, delete; a read-only key sees no forms."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
@@ -103,3 +104,27 @@ def test_other_tenants_endpoints_are_not_found(
     web = browser(app)
     sign_in(web, other_tenant.test)
     assert web.get(f"/console/webhooks/{endpoint['id']}").status_code == 404
+
+
+def test_the_deliveries_table_polls_only_while_something_is_about_to_be_sent() -> None:
+    from layers.console.routes.webhooks import LIVE_RETRY_WINDOW, _in_flight
+    from layers.kit.clock import now
+    from layers.webhooks.schemas import DeliveryOut, DeliveryStatus
+
+    def delivery(status: DeliveryStatus, retry_in: timedelta | None = None) -> DeliveryOut:
+        at = now()
+        return DeliveryOut(
+            id="whd_1", endpoint_id="whe_1", event_id="evt_1", event_type="test.ping",
+            status=status, attempts=1, next_retry_at=at + retry_in if retry_in else None,
+            delivered_at=None, abandoned_at=None, last_response_status=None,
+            last_response_at=None, last_error_message=None, replay_of=None, created_at=at,
+        )  # fmt: skip
+
+    settled = [delivery(DeliveryStatus.delivered), delivery(DeliveryStatus.abandoned)]
+    assert not _in_flight(settled)
+    assert _in_flight([*settled, delivery(DeliveryStatus.delivering)])
+    assert _in_flight([*settled, delivery(DeliveryStatus.pending)])  # queued, not tried yet
+    soon = LIVE_RETRY_WINDOW - timedelta(seconds=5)
+    assert _in_flight([*settled, delivery(DeliveryStatus.pending, retry_in=soon)])
+    later = LIVE_RETRY_WINDOW + timedelta(minutes=5)
+    assert not _in_flight([*settled, delivery(DeliveryStatus.pending, retry_in=later)])
